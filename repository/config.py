@@ -85,7 +85,11 @@ def make_engine(url: str | URL | None = None, **overrides: Any) -> Engine:
 
 def _sqlite_engine(url: URL, options: dict[str, Any]) -> Engine:
     if url.database and url.database != ":memory:":
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        try:  # the embedded default is created on demand
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            pass  # connecting will fail with a clear error; creating an engine must not
+
     engine = create_engine(
         url,
         connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},

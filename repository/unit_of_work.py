@@ -386,6 +386,8 @@ class UnitOfWork:
         if "fsm_state" in session_values:
             check.choice("fsm_state", session_values["fsm_state"], FSM_STATES)
         now = self._now()
+        if session_values.get("completed") and "completion_time" not in session_values:
+            session_values = {**session_values, "completion_time": now}
         with self.deferred():
             self._write(self._upsert_session(session_id, now, **session_values))
             rows = [dict(session_id=session_id, role=check.choice("role", role, ROLES),

@@ -40,6 +40,9 @@ if _HERE not in sys.path:
 import pgserver  # noqa: E402
 from pgserver import reset_database  # noqa: E402,F401  (re-exported for test modules)
 
+# The app fixtures (app, client, runner, make_app, repo) serve tests/app and tests/e2e.
+pytest_plugins = ["app_fixtures"]
+
 IN_CI = os.environ.get("CI", "").lower() == "true"
 DB_ENGINES = ("sqlite", "postgresql", "pgbouncer")
 EMPTY_ENGINES = ("sqlite", "postgresql")
@@ -148,14 +151,28 @@ def pg_admin_url() -> Iterator[str]:
     pgserver.stop_all()  # a throw-away cluster (if any) goes with the session
 
 
-def _migrated_database(admin_url: str, prefix: str) -> Iterator[str]:
+def _scratch_database(admin_url: str, prefix: str) -> tuple[str, Callable[[], None]]:
+    """Create a uniquely named database; returns (url, drop). ``drop`` also
+    runs if the run is interrupted (SIGTERM/atexit), so a cancelled CI job
+    does not leave databases behind on a shared server."""
     name = pgserver.unique_name(prefix)
     url = pgserver.create_database(admin_url, name)
+
+    def drop() -> None:
+        pgserver.unregister_cleanup(drop)
+        pgserver.drop_database(admin_url, name)
+
+    pgserver.register_cleanup(drop)
+    return url, drop
+
+
+def _migrated_database(admin_url: str, prefix: str) -> Iterator[str]:
+    url, drop = _scratch_database(admin_url, prefix)
     try:
         _upgrade(url)
         yield url
     finally:
-        pgserver.drop_database(admin_url, name)
+        drop()
 
 
 @pytest.fixture(scope="session")
@@ -243,7 +260,7 @@ def make_empty_db(
 ) -> Iterator[Callable[[str], str]]:
     """``make(kind)`` -> URL of a new database without tables; all dropped at
     teardown."""
-    created: list[tuple[str, str]] = []
+    drops: list[Callable[[], None]] = []
     counter = iter(range(1_000_000))
 
     def make(kind: str) -> str:
@@ -251,15 +268,14 @@ def make_empty_db(
             return f"sqlite:///{tmp_path / f'empty_{next(counter)}.db'}"
         if kind == "postgresql":
             admin: str = request.getfixturevalue("pg_admin_url")
-            name = pgserver.unique_name("aimhi_empty")
-            url = pgserver.create_database(admin, name)
-            created.append((admin, name))
+            url, drop = _scratch_database(admin, "aimhi_empty")
+            drops.append(drop)
             return url
         raise ValueError(f"make_empty_db: unknown kind {kind!r} (sqlite or postgresql)")
 
     yield make
-    for admin, name in created:
-        pgserver.drop_database(admin, name)
+    for drop in drops:
+        drop()
 
 
 @pytest.fixture(params=EMPTY_ENGINES)

@@ -59,12 +59,14 @@ __all__ = [
     "pgbouncer_show",
     "psycopg_connect",
     "redact",
+    "register_cleanup",
     "reset_database",
     "start_pgbouncer",
     "start_throwaway_cluster",
     "stop_all",
     "strip_pooler_hint",
     "unique_name",
+    "unregister_cleanup",
     "with_database",
 ]
 
@@ -299,7 +301,9 @@ _owned: list[Callable[[], None]] = []
 _cleanup_installed = False
 
 
-def _own(stop: Callable[[], None]) -> None:
+def register_cleanup(stop: Callable[[], None]) -> None:
+    """Run ``stop`` at exit, on SIGTERM, or in ``stop_all()``, whichever is
+    first (newest first). Undo with ``unregister_cleanup`` once done."""
     global _cleanup_installed
     _owned.append(stop)
     if _cleanup_installed:
@@ -322,7 +326,7 @@ def _on_sigterm(signum: int, frame: object) -> None:
     os.kill(os.getpid(), signal.SIGTERM)
 
 
-def _disown(stop: Callable[[], None]) -> None:
+def unregister_cleanup(stop: Callable[[], None]) -> None:
     if stop in _owned:
         _owned.remove(stop)
 
@@ -381,8 +385,12 @@ def _run_as() -> _RunAs:
 
 
 def _private_dir(prefix: str, owner: _RunAs) -> Path:
-    """A temp dir the child user owns (it writes data, sockets, logs there)."""
-    directory = Path(tempfile.mkdtemp(prefix=prefix))
+    """A temp dir the child user owns (it writes data, sockets, logs there).
+
+    Under /tmp rather than $TMPDIR: a root-private TMPDIR would be out of the
+    child user's reach, and a long one would overflow the unix socket path."""
+    base = "/tmp" if os.path.isdir("/tmp") else None
+    directory = Path(tempfile.mkdtemp(prefix=prefix, dir=base))
     if owner.switches:
         os.chown(directory, owner.uid, owner.gid)
     return directory
@@ -462,7 +470,7 @@ class ThrowawayCluster:
         if self.stopped:
             return
         self.stopped = True
-        _disown(self.stop)
+        unregister_cleanup(self.stop)
         # immediate: nothing here is worth a clean shutdown checkpoint.
         subprocess.run(
             [str(self.bindir / "pg_ctl"), "-D", str(self.data_dir), "-m", "immediate", "-w",
@@ -505,11 +513,11 @@ def start_throwaway_cluster(*, attempts: int = 3) -> ThrowawayCluster:
     last_error = ""
     for _ in range(attempts):  # a free port can be taken before we bind it
         cluster = ThrowawayCluster(directory, free_port(), bindir, run_as)
-        _own(cluster.stop)
+        register_cleanup(cluster.stop)
         last_error = _pg_ctl_start(cluster)
         if not last_error:
             return cluster
-        _disown(cluster.stop)
+        unregister_cleanup(cluster.stop)
     shutil.rmtree(directory, ignore_errors=True)
     raise RuntimeError(f"throw-away PostgreSQL did not start: {last_error}")
 
@@ -683,7 +691,7 @@ class PgBouncer:
         if self.stopped:
             return
         self.stopped = True
-        _disown(self.stop)
+        unregister_cleanup(self.stop)
         if self.process.poll() is None:
             self.process.terminate()  # SIGTERM: immediate shutdown
             try:
@@ -770,7 +778,7 @@ def _start_pgbouncer_once(binary: str, server_url: str) -> PgBouncer:
             **run_as.popen_kwargs(directory),
         )
     bouncer = PgBouncer(process, directory, port, user, database)
-    _own(bouncer.stop)
+    register_cleanup(bouncer.stop)
     try:
         _wait_for_pgbouncer(bouncer)
     except BaseException:

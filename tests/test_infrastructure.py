@@ -468,3 +468,5 @@ def test_hypothesis_profile_follows_the_environment() -> None:
         pytest.skip(f"custom HYPOTHESIS_PROFILE={chosen}")
     assert settings().max_examples == expected
     assert settings().deadline is None
+    if chosen == "ci":  # CI explores new examples each run; failures print a blob
+        assert settings().derandomize is False and settings().print_blob is True

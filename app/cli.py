@@ -1,0 +1,69 @@
+"""`aimhi`: the project's one command-line entry."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from repository import RepositoryError
+from repository.config import database_url, redact
+
+
+@click.group(help="AIMhi-Y Supportive Yarn: chatbot service and data tools.")
+def main() -> None:
+    pass
+
+
+@main.command(help="Bring the database to the latest schema (adopts a legacy SQLite file in place).")
+@click.option("--url", help="Database URL (default: DATABASE_URL, else the embedded SQLite file).")
+def upgrade(url: str | None) -> None:
+    from repository.schema import current_revision, upgrade as run_upgrade
+    from repository.config import make_engine
+
+    target = database_url(url)
+    click.echo(f"Upgrading {redact(target)}")
+    engine = make_engine(target)
+    try:
+        found = run_upgrade(engine)
+        with engine.connect() as connection:
+            revision = current_revision(connection)
+    except RepositoryError as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(2)
+    except Exception as error:  # driver errors: say what, never the URL's password
+        click.echo(f"Error: could not upgrade {redact(target)}: {type(error).__name__}: "
+                   f"{str(error).splitlines()[0] if str(error) else ''}", err=True)
+        sys.exit(1)
+    finally:
+        engine.dispose()
+    notes = {
+        "empty": "created the schema",
+        "versioned": "already versioned; applied any new migrations",
+        "legacy": "adopted the legacy file in place (see the data_repairs table for any repaired rows)",
+    }
+    click.echo(f"Done: {notes.get(found, found)}. Revision {revision}.")
+
+
+@main.command(help="Run the chatbot locally (Flask's development server).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--debug/--no-debug", default=False)
+def serve(host: str, port: int, debug: bool) -> None:
+    from app import create_app
+
+    application = create_app()
+    click.echo(f"AIMhi-Y yarn on http://{host}:{port}/  (database: {redact(application.config['DATABASE_URL'])})")
+    application.run(host=host, port=port, debug=debug, use_reloader=False)
+
+
+def _add_transfer_commands() -> None:
+    try:
+        from transfer.cli import backup, copy, verify
+    except ImportError:  # the transfer package is optional for the service itself
+        return
+    for command in (copy, verify, backup):
+        main.add_command(command)
+
+
+_add_transfer_commands()

@@ -1,0 +1,19 @@
+"""Per-application objects: the repository and the rate limiter."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+from repository import Repository
+
+REPOSITORY_KEY = "aimhi.repository"
+
+# Storage comes from RATELIMIT_STORAGE_URI: memory:// counts per process; point
+# it at a shared store (e.g. redis://) when several workers serve the app.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def repository_for(app: Flask) -> Repository:
+    return app.extensions[REPOSITORY_KEY]

@@ -18,6 +18,7 @@ import argparse
 import http.client
 import json
 import os
+import random
 import statistics
 import sys
 import tempfile
@@ -26,10 +27,10 @@ import time
 import uuid
 from pathlib import Path
 
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.append(str(ROOT / "tests"))  # for pgserver; after the project packages
 
 from app import create_app  # noqa: E402
 from repository.schema import upgrade  # noqa: E402
@@ -38,12 +39,19 @@ ANSWERS = ["hi", "My nan and my cousin Jay", "I'm good at footy and drawing",
            "Exams and money stuff at home", "Finish year 12 and get my L plates", "thanks heaps"]
 
 
+class QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args: object, **kwargs: object) -> None:  # no access log in figures
+        pass
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
-def run_yarns(port: int, yarns: int, server_ms: list[float], wall_ms: list[float], lock: threading.Lock) -> None:
+def run_yarns(port: int, yarns: int, server_ms: list[float], wall_ms: list[float], lock: threading.Lock,
+              think_s: float = 0.0) -> None:
+    rng = random.Random(port)
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     for _ in range(yarns):
         session_id = str(uuid.uuid4())
@@ -60,19 +68,21 @@ def run_yarns(port: int, yarns: int, server_ms: list[float], wall_ms: list[float
             with lock:
                 server_ms.append(float(timing))
                 wall_ms.append(elapsed)
+            if think_s:  # a person reading the reply and typing the next message
+                time.sleep(rng.uniform(0.5, 1.5) * think_s)
     connection.close()
 
 
-def measure(url: str, clients: int, yarns: int) -> dict[str, float]:
+def measure(url: str, clients: int, yarns: int, think_s: float) -> dict[str, float]:
     app = create_app({"DATABASE_URL": url, "AUTO_MIGRATE": False, "RATELIMIT_ENABLED": False})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     server_ms: list[float] = []
     wall_ms: list[float] = []
     lock = threading.Lock()
     run_yarns(server.server_port, 2, [], [], lock)  # warm up
-    workers = [threading.Thread(target=run_yarns, args=(server.server_port, yarns, server_ms, wall_ms, lock))
+    workers = [threading.Thread(target=run_yarns, args=(server.server_port, yarns, server_ms, wall_ms, lock, think_s))
                for _ in range(clients)]
     started = time.perf_counter()
     for worker in workers:
@@ -116,6 +126,8 @@ def main() -> None:
     parser.add_argument("--engines", default="sqlite,postgresql")
     parser.add_argument("--clients", default="1,32", help="comma-separated client counts")
     parser.add_argument("--yarns", type=int, default=30, help="yarns per client (6 turns each)")
+    parser.add_argument("--think-ms", type=float, default=0.0,
+                        help="mean pause between a client's messages with more than one client (0: flat out)")
     args = parser.parse_args()
     os.environ.setdefault("DB_LOGGING", "false")
     with tempfile.TemporaryDirectory() as directory:
@@ -127,8 +139,9 @@ def main() -> None:
             try:
                 for clients in (int(c) for c in args.clients.split(",")):
                     yarns = args.yarns if clients == 1 else max(3, args.yarns // 4)
-                    result = measure(url, clients, yarns)
-                    print(f"{engine:10s} clients={clients:3d} turns={result['turns']:5d} "
+                    think = args.think_ms / 1000 if clients > 1 else 0.0
+                    result = measure(url, clients, yarns, think)
+                    print(f"{engine:10s} clients={clients:3d} think={think * 1000:4.0f}ms turns={result['turns']:5d} "
                           f"{result['turns_per_s']:7.1f} turns/s | server p50 {result['server_p50_ms']:6.2f} ms "
                           f"p99 {result['server_p99_ms']:6.2f} ms | wall p50 {result['wall_p50_ms']:6.2f} ms "
                           f"p99 {result['wall_p99_ms']:6.2f} ms", flush=True)

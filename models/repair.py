@@ -12,10 +12,18 @@ NUL written as the escape \\u0000), so every change can be undone:
 | NUL in text, target Postgres            | each NUL replaced by U+2400 (␀)                    | nul_replaced           |
 | boolean/number stored as text           | converted ('true', 't', 'yes', '1', '2.5', ...)    | value_converted        |
 | value outside a CHECK list or range     | row moved whole into data_repairs, not in its table| quarantined            |
+| NULL where the schema requires a value  | row moved whole into data_repairs (e.g. a NULL     | quarantined            |
+|   (after the rules above)               |   session_id, summary_data holding JSON `null`)    |                        |
+| integer outside 32 bits, target Postgres| row moved whole into data_repairs                  | quarantined            |
+| BLOB / invalid UTF-8 in a text column   | decoded as UTF-8, invalid bytes as U+FFFD          | value_converted        |
 | sessions.fsm_state outside its list     | set to 'welcome' (a session has children: it stays)| value_replaced         |
 | child row whose session is gone         | placeholder session created with that session_id   | placeholder_parent     |
 
 A quarantined row is kept only in data_repairs.original; nothing else is dropped.
+`row_key` is the key as the target stores it (NUL replaced on Postgres, bytes decoded),
+so it always names the row in its table; the original key is in `original`.
+JSON text whose strings cannot be encoded as UTF-8 (lone surrogate escapes such as
+\\ud800) is wrapped like text that is not JSON.
 """
 
 from __future__ import annotations
@@ -66,6 +74,7 @@ RANGES: dict[tuple[str, str], tuple[float | None, float | None]] = {
 _CANONICAL_TS = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?$")
 _TRUE = {"1", "true", "t", "yes", "y", "on"}
 _FALSE = {"0", "false", "f", "no", "n", "off", ""}
+INT32_RANGE = (-(2**31), 2**31 - 1)  # Postgres `integer`
 
 
 @dataclass(frozen=True)
@@ -150,15 +159,28 @@ class RowRepairer:
 
     def repair(self, row: dict[str, Any]) -> tuple[dict[str, Any] | None, list[Repair]]:
         """(the row as the schema takes it, or None when quarantined; what was done)."""
-        key = primary_key_of(self.table, row)
+        key = self._key_text(primary_key_of(self.table, row), row)
         repairs: list[Repair] = []
         fixed: dict[str, Any] = {}
         try:
             for name, value in row.items():
                 fixed[name] = self._column(name, value, key, row, repairs)
+            for name, value in fixed.items():
+                column = self.columns.get(name)
+                if value is None and column is not None and not column.nullable:
+                    raise Quarantine(f"{name} is NULL but the schema requires a value")
         except Quarantine as reason:
             return None, [Repair(self.table, key, None, "quarantined", str(reason), dict(row))]
         return fixed, repairs
+
+    def _key_text(self, key: str, row: dict[str, Any]) -> str:
+        """The row key as the target stores it (bytes decoded, NUL replaced on Postgres)."""
+        raw = row.get("session_id" if self.table == "sessions" else "id")
+        if isinstance(raw, bytes):
+            key = raw.decode("utf-8", "replace")
+        if self.target == "postgresql":
+            key = key.replace("\x00", NUL_REPLACEMENT)
+        return key
 
     def _column(self, name: str, value: Any, key: str, row: dict[str, Any], out: list[Repair]) -> Any:
         column = self.columns.get(name)
@@ -225,6 +247,8 @@ class RowRepairer:
             if integer and not isinstance(number, int):
                 raise Quarantine(f"{name}={value!r} is not a whole number")
             self._note(out, key, name, "value_converted", f"{value!r} read as {number!r}", row)
+        if integer and self.target == "postgresql" and not INT32_RANGE[0] <= number <= INT32_RANGE[1]:
+            raise Quarantine(f"{name}={value!r} does not fit a 32-bit integer")
         if isinstance(number, float) and not math.isfinite(number):
             raise Quarantine(f"{name}={value!r} is not a finite number")
         low, high = RANGES.get((self.table, name), (None, None))
@@ -234,6 +258,8 @@ class RowRepairer:
 
     def _text(self, name: str, value: Any, key: str, row: dict[str, Any], out: list[Repair]) -> Any:
         text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+        if isinstance(value, bytes):
+            self._note(out, key, name, "value_converted", f"{len(value)} bytes (BLOB or invalid UTF-8) decoded as UTF-8 text", row)
         allowed = CHECK_LISTS.get((self.table, name))
         fallback = CHECK_FALLBACKS.get((self.table, name))
         if allowed is not None and text not in allowed and fallback is not None:
@@ -251,6 +277,10 @@ def _json_storable(value: Any, target: str) -> bool:
     if isinstance(value, float):
         return math.isfinite(value)
     if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate escape: no database can store it
+            return False
         return target != "postgresql" or "\x00" not in value
     if isinstance(value, list):
         return all(_json_storable(item, target) for item in value)

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import JSON, DateTime
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.sqlite import JSON as SQLiteJSON
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
@@ -49,6 +50,18 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else as_utc(value)
 
 
+class _SQLiteJSONText(SQLiteJSON):
+    """JSON in a column declared TEXT (as in the legacy schema). A column
+    declared JSON has NUMERIC affinity in SQLite, which turns the text of a
+    top-level number into INTEGER/REAL: 3.0 came back as 3, and an integer
+    beyond 64 bits lost digits."""
+
+
+@compiles(_SQLiteJSONText, "sqlite")
+def _sqlite_json_text(type_: _SQLiteJSONText, compiler: Any, **kw: Any) -> str:
+    return "TEXT"
+
+
 class JSONValue(TypeDecorator[Any]):
     impl = JSON(none_as_null=True)
     cache_ok = True
@@ -56,6 +69,8 @@ class JSONValue(TypeDecorator[Any]):
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "postgresql":
             return dialect.type_descriptor(JSONB(none_as_null=True))
+        if dialect.name == "sqlite":
+            return _SQLiteJSONText(none_as_null=True)
         return dialect.type_descriptor(JSON(none_as_null=True))
 
 

@@ -64,6 +64,8 @@ class Repository:
             with engine.begin() as connection:
                 uow = UnitOfWork(connection, self.clock)
                 yield uow
+                if uow.failed is not None:
+                    raise uow.failed  # caught inside the block: still roll back whole
                 uow.flush()
         except DBAPIError as error:
             raise dialect.translate(error) from error

@@ -8,6 +8,7 @@ them (`postgres://` or `postgresql://`) and always use psycopg 3.
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +97,10 @@ def _sqlite_engine(url: URL, options: dict[str, Any]) -> Engine:
         **options,
     )
     event.listen(engine, "connect", _sqlite_on_connect)
-    event.listen(engine, "begin", _sqlite_on_begin)
+    writers = _WriterQueue()
+    event.listen(engine, "begin", writers.on_begin)
+    event.listen(engine, "commit", writers.on_end)
+    event.listen(engine, "rollback", writers.on_end)
     return engine
 
 
@@ -112,12 +116,34 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_on_begin(connection: Any) -> None:
-    # Writers take the write lock when the transaction starts, so two writers
-    # queue on the busy timeout instead of one failing with "database is locked"
-    # when it upgrades a read lock half way through.
-    mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-    connection.exec_driver_sql(f"BEGIN {mode}")
+class _WriterQueue:
+    """Writers take SQLite's write lock when their transaction starts (BEGIN
+    IMMEDIATE), so two writers queue instead of one failing with "database is
+    locked" when it upgrades a read lock half way through. Inside one process
+    they queue on a Python lock first: SQLite's own busy handler waits by
+    sleeping in growing steps (up to 100 ms), which makes a long tail under
+    load. Other processes still meet the busy timeout."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.holder: Any = None
+
+    def on_begin(self, connection: Any) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        if mode == "IMMEDIATE":
+            acquired = self.lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_S)
+            self.holder = connection.connection.dbapi_connection if acquired else None
+        try:
+            connection.exec_driver_sql(f"BEGIN {mode}")
+        except BaseException:
+            self.on_end(connection)
+            raise
+
+    def on_end(self, connection: Any) -> None:
+        raw = connection.connection.dbapi_connection if not connection.invalidated else None
+        if self.holder is not None and (raw is None or raw is self.holder):
+            self.holder = None
+            self.lock.release()
 
 
 def _postgres_engine(url: URL, options: dict[str, Any]) -> Engine:

@@ -11,10 +11,11 @@ and Postgres is decided here:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Executable, Table, literal, select
+from sqlalchemy import Connection, Engine, Executable, Table, alias, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
@@ -27,6 +28,18 @@ def insert_for(connection: Connection | Engine, table: Table) -> Any:
     if connection.dialect.name == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
+
+
+@functools.cache
+def _excluded_alias(table: Table) -> Any:
+    return alias(table, name="excluded")
+
+
+def excluded(table: Table) -> Any:
+    """The columns of ON CONFLICT's `excluded` row (same name on both engines).
+    Made once per table: the dialects' own `.excluded` builds it on every call,
+    which costs more than the rest of a chat turn's statement building."""
+    return _excluded_alias(table).c
 
 
 def read_options(engine: Engine) -> Engine:
@@ -45,7 +58,11 @@ def execute_batch(connection: Connection, statements: Sequence[Executable]) -> N
         return
     if connection.dialect.name == "postgresql" and len(statements) > 1:
         ctes = [statement.cte(f"w{index}") for index, statement in enumerate(statements)]  # type: ignore[attr-defined]
-        connection.execute(select(literal(1)).add_cte(*ctes))
+        # Postgres runs data-modifying CTEs that nothing references last-first
+        # (ExecPostprocessPlan walks es_auxmodifytables, built with lcons), so
+        # they are listed in reverse: rows then get identities in statement
+        # order, as on SQLite, and "newest first" ties break the same way.
+        connection.execute(select(literal(1)).add_cte(*reversed(ctes)))
         return
     for statement in statements:
         connection.execute(statement)

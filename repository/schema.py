@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +19,8 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, inspect
+from sqlalchemy import Connection, Engine, create_engine, inspect
+from sqlalchemy.pool import NullPool
 
 from models import LEGACY_TABLES
 from repository.config import make_engine, redact
@@ -102,18 +104,40 @@ def _engine(target: str | Engine | None) -> tuple[Engine, bool]:
     return make_engine(target), True
 
 
+def _mismatch(engine: Engine) -> SchemaMismatch:
+    return SchemaMismatch(
+        f"{redact(engine.url)} holds tables that are neither this project's schema nor the "
+        "legacy schema v2; nothing was changed. Point DATABASE_URL at an empty database, "
+        "a legacy chatbot file or a database made by `aimhi upgrade`."
+    )
+
+
+def _sqlite_file_state(engine: Engine) -> str | None:
+    """The state of an existing SQLite file, read through a read-only connection:
+    the engine's own connections switch the file to WAL (a header change), which
+    a refused file must not get."""
+    path = engine.url.database
+    if engine.dialect.name != "sqlite" or not path or path == ":memory:" or not Path(path).is_file():
+        return None
+    uri = Path(path).resolve().as_uri() + "?mode=ro"
+    probe = create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True), poolclass=NullPool)
+    try:
+        with probe.connect() as connection:
+            return database_state(connection)
+    finally:
+        probe.dispose()
+
+
 def upgrade(target: str | Engine | None = None, revision: str = "head") -> str:
     """Bring the database to `revision`; returns what it found ('empty', 'legacy', ...)."""
     engine, owned = _engine(target)
     try:
+        if _sqlite_file_state(engine) == "unknown":
+            raise _mismatch(engine)
         with engine.connect() as connection:
             state = database_state(connection)
             if state == "unknown":
-                raise SchemaMismatch(
-                    f"{redact(engine.url)} holds tables that are neither this project's schema nor the "
-                    "legacy schema v2; nothing was changed. Point DATABASE_URL at an empty database, "
-                    "a legacy chatbot file or a database made by `aimhi upgrade`."
-                )
+                raise _mismatch(engine)
             connection.rollback()
             with sqlite_foreign_keys_off(connection):
                 config = alembic_config(connection)

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from functools import wraps
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Executable, Table, delete, func, select, update
+from sqlalchemy.exc import DBAPIError
 
 from models import (
     AnalyticsEvent,
@@ -28,6 +30,7 @@ from models import (
 from models.enums import EVENT_TYPES, FSM_STATES, LOG_LEVELS, METHODS, ROLES, STEPS, SUMMARY_TYPES
 from repository import dialect
 from repository import validation as check
+from repository.errors import RepositoryError
 
 sessions: Table = ChatSession.__table__  # type: ignore[assignment]
 chat_history: Table = ChatMessage.__table__  # type: ignore[assignment]
@@ -45,6 +48,13 @@ class UnitOfWork:
         self.clock = clock
         self._queue: list[Executable] = []
         self._deferring = False
+        # Rows upserted by the queued batch: Postgres cannot upsert one row twice
+        # in one statement, so a second write of the same row starts a new batch.
+        self._queued_keys: set[tuple[Any, ...]] = set()
+        self._flushes = 0
+        # The translated error of an operation that failed in the database: the
+        # whole unit of work then rolls back, even if the caller caught it.
+        self.failed: RepositoryError | None = None
 
     # ---- plumbing -------------------------------------------------------
 
@@ -58,8 +68,13 @@ class UnitOfWork:
         finally:
             self._deferring = False
 
-    def _write(self, *statements: Executable) -> None:
+    def _write(self, *statements: Executable, key: tuple[Any, ...] | None = None) -> None:
+        """`key` names the row an upsert among `statements` writes."""
         if self._deferring:
+            if key is not None and key in self._queued_keys:
+                self.flush()
+            if key is not None:
+                self._queued_keys.add(key)
             self._queue.extend(statements)
         else:
             self.flush()
@@ -67,7 +82,18 @@ class UnitOfWork:
 
     def flush(self) -> None:
         queued, self._queue = self._queue, []
+        self._queued_keys.clear()
+        if queued:
+            self._flushes += 1
         dialect.execute_batch(self.connection, queued)
+
+    def _drop_queued_since(self, mark: tuple[int, int]) -> None:
+        """Forget the writes queued since `mark` (an operation failed)."""
+        flushes, length = mark
+        if self._flushes != flushes:  # flushed meanwhile: all that is queued is newer
+            self._queue.clear()
+        else:
+            del self._queue[length:]
 
     def _now(self) -> datetime:
         return self.clock()
@@ -75,7 +101,10 @@ class UnitOfWork:
     def _cutoff(self, days: Any) -> datetime:
         number = check.whole_number("days", days)
         assert number is not None
-        return self._now() - timedelta(days=number)
+        try:
+            return self._now() - timedelta(days=number)
+        except OverflowError:  # more days than the calendar holds: every row is newer
+            return datetime.min.replace(tzinfo=UTC)
 
     def _upsert_session(self, session_id: str, now: datetime, **values: Any) -> Executable:
         """Create the session if absent, else touch last_activity (and set values)."""
@@ -87,8 +116,8 @@ class UnitOfWork:
             completed=values.get("completed", False),
             completion_time=values.get("completion_time"),
         )
-        changes = {"last_activity": statement.excluded.last_activity}
-        changes.update({name: getattr(statement.excluded, name) for name in values})
+        changes = {"last_activity": dialect.excluded(sessions).last_activity}
+        changes.update({name: getattr(dialect.excluded(sessions), name) for name in values})
         return statement.on_conflict_do_update(index_elements=["session_id"], set_=changes)
 
     # ---- sessions -------------------------------------------------------
@@ -100,7 +129,7 @@ class UnitOfWork:
         statement = dialect.insert_for(self.connection, sessions).values(
             session_id=session_id, fsm_state=fsm_state, created_at=now, last_activity=now, completed=False
         )
-        self._write(statement.on_conflict_do_nothing(index_elements=["session_id"]))
+        self._write(statement.on_conflict_do_nothing(index_elements=["session_id"]), key=("sessions", session_id))
 
     def get_session_data(self, session_id: str) -> dict[str, Any] | None:
         check.text("session_id", session_id)
@@ -152,6 +181,7 @@ class UnitOfWork:
         self._write(
             self._upsert_session(session_id, now),
             chat_history.insert().values(session_id=session_id, role=role, message=message, ts=now),
+            key=("sessions", session_id),
         )
 
     def get_history(self, session_id: str, limit: int | None = 6) -> list[dict[str, Any]]:
@@ -181,12 +211,12 @@ class UnitOfWork:
             session_id=session_id, step=step, response=response,
             attempt_count=attempt_count, created_at=now, updated_at=now,
         )
-        excluded = statement.excluded
+        excluded = dialect.excluded(user_responses)
         self._write(statement.on_conflict_do_update(
             index_elements=["session_id", "step"],
             set_={"response": excluded.response, "attempt_count": excluded.attempt_count,
                   "updated_at": excluded.updated_at},
-        ))
+        ), key=("user_responses", session_id, step))
 
     def get_user_responses(self, session_id: str) -> dict[str, str]:
         check.text("session_id", session_id)
@@ -210,7 +240,7 @@ class UnitOfWork:
         statement = statement.on_conflict_do_update(
             index_elements=["session_id", "step"],
             set_={"attempt_count": func.coalesce(user_responses.c.attempt_count, 0) + 1,
-                  "updated_at": statement.excluded.updated_at},
+                  "updated_at": dialect.excluded(user_responses).updated_at},
         ).returning(user_responses.c.attempt_count)
         self.flush()
         return int(self.connection.execute(statement).scalar_one())
@@ -389,11 +419,12 @@ class UnitOfWork:
         if session_values.get("completed") and "completion_time" not in session_values:
             session_values = {**session_values, "completion_time": now}
         with self.deferred():
-            self._write(self._upsert_session(session_id, now, **session_values))
+            self._write(self._upsert_session(session_id, now, **session_values), key=("sessions", session_id))
             rows = [dict(session_id=session_id, role=check.choice("role", role, ROLES),
                          message=check.text("message", text), ts=now) for role, text in messages]
-            if rows:
-                self._write(chat_history.insert().values(rows))
+            # One single-row INSERT per row, not a multi-row VALUES: SQLAlchemy
+            # caches the compiled form of the former only.
+            self._write(*(chat_history.insert().values(row) for row in rows))
             for step, response, attempts in dict((a[0], a) for a in answers).values():
                 self.save_user_response(session_id, step, response, attempts)
             if risk is not None:
@@ -405,11 +436,47 @@ class UnitOfWork:
             event_rows = [dict(event_type=check.choice("event_type", kind, EVENT_TYPES),
                                event_data=check.json_value("event_data", data, optional=True),
                                session_count=1, timestamp=now) for kind, data in events]
-            if event_rows:
-                self._write(analytics.insert().values(event_rows))
+            self._write(*(analytics.insert().values(row) for row in event_rows))
 
     def ping(self) -> None:
         self.connection.execute(select(1))
+
+
+def _operation(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Wraps each public operation so both engines fail alike inside a unit of
+    work: a database error comes out as the repository's exception at once and
+    marks the unit of work failed (Postgres cannot go on after an error in a
+    transaction; SQLite could, so no engine may), and the writes an operation
+    queued before it failed are dropped, so even a caught error leaves nothing
+    half-written."""
+
+    @wraps(method)
+    def run(self: UnitOfWork, *args: Any, **kwargs: Any) -> Any:
+        if self.failed is not None:
+            raise RepositoryError("an earlier operation of this unit of work failed; it is rolled back")
+        mark = (self._flushes, len(self._queue))
+        try:
+            return method(self, *args, **kwargs)
+        except DBAPIError as error:
+            self._drop_queued_since(mark)
+            self.failed = dialect.translate(error)
+            raise self.failed from error
+        except BaseException:
+            self._drop_queued_since(mark)
+            raise
+
+    return run
+
+
+OPERATIONS = (
+    "create_session", "get_session_data", "update_session_state", "mark_session_completed",
+    "delete_session", "cleanup_old_sessions", "save_message", "get_history", "save_user_response",
+    "get_user_responses", "update_attempt_count", "save_risk_detection", "get_risk_detections",
+    "save_session_summary", "get_latest_summary", "save_analytics_event", "get_analytics_summary",
+    "save_intent_classification", "save_system_log", "load_turn", "record_turn", "ping",
+)
+for _name in OPERATIONS:
+    setattr(UnitOfWork, _name, _operation(getattr(UnitOfWork, _name)))
 
 
 def _session_dict(row: Any) -> dict[str, Any]:

@@ -10,12 +10,19 @@ from typing import Any
 from models.types import json_dumps
 from repository.errors import InvalidValue
 
+# Texts that are indexed: a Postgres btree entry holds at most 2704 bytes, so a
+# longer key fails there but not on SQLite. 255 characters are <= 1020 bytes.
+MAX_KEY_LENGTH: dict[str, int] = {"session_id": 255}
+
 
 def text(name: str, value: Any, *, optional: bool = False) -> str | None:
     if value is None and optional:
         return None
     if not isinstance(value, str):
         raise InvalidValue(f"{name} must be text, got {type(value).__name__}")
+    limit = MAX_KEY_LENGTH.get(name)
+    if limit is not None and len(value) > limit:
+        raise InvalidValue(f"{name} is longer than {limit} characters")
     _storable_text(name, value)
     return value
 

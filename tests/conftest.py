@@ -40,7 +40,7 @@ if _HERE not in sys.path:
 import pgserver  # noqa: E402
 from pgserver import reset_database  # noqa: E402,F401  (re-exported for test modules)
 
-# The app fixtures (app, client, runner, make_app, repo) serve tests/app and tests/e2e.
+# The app fixtures (app, client, runner, make_app, repo) serve tests/service and tests/e2e.
 pytest_plugins = ["app_fixtures"]
 
 IN_CI = os.environ.get("CI", "").lower() == "true"

@@ -215,6 +215,14 @@ class DualEngineMachine(RuleBasedStateMachine):
     def get_session_data(self, session_id: Any) -> None:
         self.both(lambda r: r.get_session_data(session_id))
 
+    @rule(session_id=SESSION_ID)
+    def load_turn(self, session_id: Any) -> None:
+        def load(repository: Repository) -> Any:
+            with repository.unit_of_work() as uow:
+                return uow.load_turn(session_id)
+
+        self.both(load)
+
     # ---- messages ------------------------------------------------------------
 
     @rule(session_id=SESSION_ID, role=enum(ROLES), message=TEXT)
@@ -322,20 +330,18 @@ class DualEngineMachine(RuleBasedStateMachine):
 
 
 def _observe(repository: Repository, sessions: list[str]) -> dict[Any, Any]:
-    """What every get_* function (and load_turn) returns, in one read transaction."""
+    """What the get_* functions return, in one read transaction. (Typed summary
+    look-ups and load_turn are compared by their own rules; the global risk
+    list carries every session's detections.)"""
     seen: dict[Any, Any] = {}
     with repository.unit_of_work(write=False) as uow:
         for session_id in sessions:
             seen[("session", session_id)] = uow.get_session_data(session_id)
             seen[("history", session_id)] = uow.get_history(session_id, limit=None)
             seen[("responses", session_id)] = uow.get_user_responses(session_id)
-            seen[("summary", session_id)] = [
-                uow.get_latest_summary(session_id, kind) for kind in (None, *SUMMARY_TYPES)
-            ]
-            seen[("risk", session_id)] = uow.get_risk_detections(session_id, limit=None)
-            seen[("turn", session_id)] = uow.load_turn(session_id)
+            seen[("summary", session_id)] = uow.get_latest_summary(session_id)
         seen["risk"] = uow.get_risk_detections(None, limit=None)
-        seen["analytics"] = [uow.get_analytics_summary(days) for days in (0, 1, 7, 30, 3650)]
+        seen["analytics"] = [uow.get_analytics_summary(days) for days in (0, 7, 3650)]
     return strip_ids(seen)
 
 

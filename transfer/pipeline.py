@@ -1,0 +1,66 @@
+"""Read ahead in a background thread, a bounded number of chunks at a time.
+
+SQLite evaluates its queries and psycopg waits for the network without holding
+Python's GIL, so reading the next chunk overlaps with writing (or checksumming)
+the current one. At most `depth` chunks wait in the queue: memory stays bounded.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterator
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+_END = object()
+
+
+def prefetch(chunks: Iterator[T], depth: int = 2) -> Iterator[T]:
+    slots: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                slots.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            for chunk in chunks:
+                if not put(("item", chunk)):
+                    return
+            put(("end", _END))
+        except BaseException as error:  # handed to the consumer, raised there
+            put(("error", error))
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                try:
+                    close()
+                except Exception:
+                    pass
+
+    worker = threading.Thread(target=work, name="aimhi-read-ahead", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, value = slots.get()
+            if kind == "item":
+                yield value
+            elif kind == "end":
+                return
+            else:
+                raise value
+    finally:
+        stop.set()
+        while worker.is_alive():
+            try:
+                slots.get(timeout=0.1)
+            except queue.Empty:
+                pass
+        worker.join()

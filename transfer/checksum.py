@@ -238,6 +238,7 @@ class TableComparison:
     missing_count: int = 0
     unexpected_count: int = 0
     different_count: int = 0
+    seconds: float = 0.0
     _pending_expected: dict[Any, bytes] = field(default_factory=dict)
     _pending_actual: dict[Any, bytes] = field(default_factory=dict)
 
@@ -355,4 +356,5 @@ class TableComparison:
             "missing_in_target": {"count": self.missing_count, "ids": self.missing},
             "unexpected_in_target": {"count": self.unexpected_count, "ids": self.unexpected},
             "different": {"count": self.different_count, "ids": self.different},
+            "seconds": round(self.seconds, 3),
         }

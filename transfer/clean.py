@@ -141,6 +141,40 @@ def pad_timestamps(values: Sequence[Any]) -> list[Any]:
     ]
 
 
+class _FloatSeen(Exception):
+    pass
+
+
+def _no_float(text: str) -> Any:
+    raise _FloatSeen
+
+
+_SIMPLE_DECODER = json.JSONDecoder(parse_float=_no_float, parse_constant=_no_float)
+_STORED_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_CANONICAL_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def parse_json_fast(text: str) -> tuple[Any, bool]:
+    """(value, simple): `simple` when the JSON has no float, NaN or Infinity and
+    no \\u escape - then the value needs no NUL / surrogate / finiteness check
+    and the C encoder writes exactly what `models.types.json_dumps` writes."""
+    if "\\u" in text:
+        return json.loads(text), False
+    try:
+        return _SIMPLE_DECODER.decode(text), True
+    except _FloatSeen:
+        return json.loads(text), False
+
+
+def dumps_fast(value: Any, simple: bool) -> str:
+    """`models.types.json_dumps(value)`, by the C encoder when `simple`."""
+    return _STORED_ENCODER.encode(value) if simple else json_dumps(value)
+
+
+def canonical_fast(value: Any, text: str, simple: bool) -> str:
+    return _CANONICAL_ENCODER.encode(value) if simple else canonical_json(value, text)
+
+
 def convert_json(
     values: Sequence[Any], target: str, nullable: bool, stored: bool, normal: bool, skip: set[int]
 ) -> tuple[list[Any], list[Any], set[int]]:
@@ -156,11 +190,15 @@ def convert_json(
             normal_out.append(None)
             continue
         try:
-            value = json.loads(text)
-            if not _json_storable(value, target) or (value is None and not nullable):
+            value, simple = parse_json_fast(text)
+            if (not simple and not _json_storable(value, target)) or (value is None and not nullable):
                 raise ValueError("needs repair")
-            stored_out.append(json_dumps(value) if stored else None)
-            normal_out.append(canonical_json(value, text) if normal else None)
+            if value is None:  # JSON null is stored as SQL NULL (docs/architecture.md)
+                stored_out.append(None)
+                normal_out.append(None)
+                continue
+            stored_out.append(dumps_fast(value, simple) if stored else None)
+            normal_out.append(canonical_fast(value, text, simple) if normal else None)
         except (ValueError, TypeError):
             bad.add(i)
             stored_out.append(None)

@@ -17,6 +17,7 @@ from rich.console import Console
 from transfer.backup import backup as run_backup
 from transfer.copy import EXIT_DIFFERENT, EXIT_ERROR, EXIT_OK, Options, run_copy
 from transfer.endpoints import TransferError, first_line, parse_url, scrub
+from transfer.pipeline import fewer_collections
 from transfer.reader import DEFAULT_CHUNK
 from transfer.report import Report, Ui, default_report_path
 from transfer.verify import run_verify
@@ -89,7 +90,7 @@ def copy(source_url: str, target_url: str, dry_run: bool, keep_indexes: bool, re
     ui = _ui(quiet)
 
     def run() -> int:
-        with ui:
+        with ui, fewer_collections():
             return run_copy(source_url, target_url, options, ui=ui, report_path=report_path).exit_code
 
     sys.exit(_guard(run, (source_url, target_url)))
@@ -112,7 +113,7 @@ def verify(source_url: str, target_url: str, report_path: Path | None, chunk_siz
 
         ui = _ui(quiet)
         report = Report("verify", source=redact(source), target=redact(target), target_engine=target.get_backend_name())
-        with ui:
+        with ui, fewer_collections():
             result = run_verify(source, target, ui=ui, report=report, chunk_size=chunk_size, max_ids=max_ids)
         tables = {name: {"source_rows": c.expected_rows, "target_rows": c.actual_rows, "verified": c.equal}
                   for name, c in result.tables.items()}

@@ -3,6 +3,7 @@ database each is, and the checks made before anything is read or written."""
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 from dataclasses import dataclass
@@ -14,10 +15,14 @@ from sqlalchemy.engine import URL
 from sqlalchemy.pool import NullPool
 
 from repository.config import make_engine, normalise_url, redact
-from repository.schema import current_revision, database_state, head_revision
+from repository.schema import current_revision, database_state
+from repository.schema import head_revision as _head_revision
 from transfer.reader import PostgresReader, SqliteReader, sqlite_uri
 from transfer.tables import SPECS
 from transfer.writer import EmptyTarget, PostgresTarget, SqliteTarget, Target
+
+
+head_revision = functools.cache(_head_revision)
 
 
 class TransferError(Exception):
@@ -130,7 +135,7 @@ def prepare_target(url: URL) -> tuple[Target, str]:
     shown = redact(url)
     engine = make_engine(url)
     try:
-        state, _ = _state(engine)
+        state, revision = _state(engine)
         if state == "legacy":
             raise TransferError(
                 f"the target {shown} is a legacy chatbot database; copy into an empty database "
@@ -138,7 +143,8 @@ def prepare_target(url: URL) -> tuple[Target, str]:
             )
         if state == "unknown":
             raise TransferError(f"the target {shown} holds tables that are not this project's schema; nothing was changed")
-        upgrade(engine)
+        if not (state == "versioned" and revision == head_revision()):
+            upgrade(engine)
     except BaseException:
         engine.dispose()
         raise

@@ -20,8 +20,8 @@ value that is not canonical must show up as a difference).
 from __future__ import annotations
 
 import hashlib
-import json
 import sqlite3
+from functools import partial
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,12 +31,22 @@ from sqlalchemy import Engine
 
 from models import SESSION_CHILD_TABLES
 from models.repair import Repair, RowRepairer, parse_timestamp, placeholder_session
-from models.types import json_dumps
-from transfer.checksum import canonical_json, convert, digest, make_renderer
-from transfer.clean import bad_rows, convert_json, normalise_booleans, normalise_floats, pad_timestamps
+from transfer.checksum import convert, digest, make_renderer
+from transfer.pipeline import prefetch
+from transfer.clean import (
+    bad_rows,
+    canonical_fast,
+    convert_json,
+    dumps_fast,
+    normalise_booleans,
+    normalise_floats,
+    pad_timestamps,
+    parse_json_fast,
+)
 from transfer.tables import SESSION_TIME_COLUMN, SPECS, Column, TableSpec
 
 DEFAULT_CHUNK = 20_000
+PARALLEL_READS = 2  # connections reading a Postgres table at once when verifying
 _md5 = hashlib.md5
 
 
@@ -159,14 +169,17 @@ class _Shaper:
         if self.mode == "copy":
             stored_rows = list(zip(*stored))
         if self.sums:
-            normal = list(stored)
-            for i in self.bools:
-                normal[i] = normalise_booleans(columns[i])
-            for i in self.floats:
-                normal[i] = normalise_floats(columns[i])
-            for i in self.json:
-                normal[i] = normal_json[i]
-            normal_rows = list(zip(*normal))
+            if self.mode == "copy" and not (self.bools or self.floats or self.json):
+                normal_rows = stored_rows  # the stored form is the normalised form
+            else:
+                normal = list(stored)
+                for i in self.bools:
+                    normal[i] = normalise_booleans(columns[i])
+                for i in self.floats:
+                    normal[i] = normalise_floats(columns[i])
+                for i in self.json:
+                    normal[i] = normal_json[i]
+                normal_rows = list(zip(*normal))
         if not bad:
             if self.mode == "copy":
                 chunk.rows = stored_rows
@@ -209,19 +222,31 @@ def _json_as_is(values: Sequence[Any], stored: bool, normal: bool) -> tuple[list
             normal_out.append(None)
             continue
         try:
-            value = json.loads(text)
-            stored_out.append(json_dumps(value) if stored else None)
-            normal_out.append(canonical_json(value, text) if normal else None)
+            value, simple = parse_json_fast(text)
+            if value is None:  # JSON null is SQL NULL
+                stored_out.append(None)
+                normal_out.append(None)
+                continue
+            stored_out.append(dumps_fast(value, simple) if stored else None)
+            normal_out.append(canonical_fast(value, text, simple) if normal else None)
         except (ValueError, TypeError):
-            marker = f"$not-json:{text!r}"
             stored_out.append(text)
-            normal_out.append(marker)
+            normal_out.append(f"$not-json:{text!r}")
     return stored_out, normal_out
 
 
 # --------------------------------------------------------------------------
 # SQLite
 # --------------------------------------------------------------------------
+
+
+def _shape_postgres(shaper: _Shaper, mode: str, rendered: bool, width: int, rows: list[tuple[Any, ...]]) -> Chunk:
+    if not rendered:
+        return shaper.chunk(rows, pad=False)
+    chunk = Chunk(read=len(rows), keys=[row[0] for row in rows], digests=[bytes(row[-1]) for row in rows])
+    if mode == "copy":
+        chunk.rows = shaper.chunk([row[:width] for row in rows], pad=False).rows
+    return chunk
 
 
 def sqlite_uri(path: str) -> str:
@@ -400,6 +425,7 @@ class PostgresReader:
         self.pg.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         self.pg.read_only = True
         self._cursors = 0
+        self.parallel = PARALLEL_READS
         self.utf8 = str(self.pg.execute("SHOW server_encoding").fetchone()[0]).upper() in ("UTF8", "UTF-8")
         self.tables = {
             row[0]
@@ -456,14 +482,15 @@ class PostgresReader:
                 params.append(value)
         sums = mode == "verify" or checksums
         rendered = sums and sql_rendered(spec) and self.utf8
-        query = postgres_select(spec, mode, rendered=rendered)
-        if where:
-            query += " WHERE " + " AND ".join(where)
-        query += f" ORDER BY {_order(spec, 'postgresql')}"
-        self._cursors += 1
-        width = len(spec.columns)
+        select = postgres_select(spec, mode, rendered=rendered)
         # Rows from Postgres are clean: nothing to check or repair, only shaped.
         shaper = _Shaper(spec, mode, "postgresql", check=False, sums=sums and not rendered)
+        shape = partial(_shape_postgres, shaper, mode, rendered, len(spec.columns))
+        if mode == "verify" and spec.integer_key and self.parallel > 1:
+            yield from self._parallel(spec, select, where, params, shape, chunk_size)
+            return
+        query = select + (" WHERE " + " AND ".join(where) if where else "") + f" ORDER BY {_order(spec, 'postgresql')}"
+        self._cursors += 1
         with self.pg.cursor(name=f"aimhi_{table}_{self._cursors}") as cursor:
             cursor.itersize = chunk_size
             cursor.execute(query, params)
@@ -471,13 +498,56 @@ class PostgresReader:
                 rows = cursor.fetchmany(chunk_size)
                 if not rows:
                     break
-                if not rendered:
-                    yield shaper.chunk(rows, pad=False)
-                    continue
-                chunk = Chunk(read=len(rows), keys=[row[0] for row in rows], digests=[bytes(row[-1]) for row in rows])
-                if mode == "copy":
-                    chunk.rows = shaper.chunk([row[:width] for row in rows], pad=False).rows
-                yield chunk
+                yield shape(rows)
+
+    def _parallel(
+        self, spec: TableSpec, select: str, where: list[str], params: list[Any], shape: Any, chunk_size: int
+    ) -> Iterator[Chunk]:
+        """Verification reads of a big table: id ranges fetched by `parallel`
+        connections at once (each its own server process), all in this
+        transaction's snapshot, handed on in id order; each connection reads
+        at most two ranges ahead, so memory stays bounded."""
+        from psycopg import sql
+
+        key = spec.columns[0].quoted
+        bounds = self.pg.execute(
+            f"SELECT min({key}), max({key}) FROM {spec.quoted}" + (" WHERE " + " AND ".join(where) if where else ""),
+            params,
+        ).fetchone()
+        if bounds[0] is None:
+            return
+        low, high = int(bounds[0]) - 1, int(bounds[1])
+        ranges = [(start, min(start + chunk_size, high)) for start in range(low, high, chunk_size)]
+        if len(ranges) < 4:
+            workers = 1
+        else:
+            workers = self.parallel
+        snapshot = self.pg.execute("SELECT pg_export_snapshot()").fetchone()[0]
+        query = select + " WHERE " + " AND ".join([*where, f"{key} > %s", f"{key} <= %s"]) + f" ORDER BY {key}"
+
+        def read(worker: int) -> Iterator[Chunk]:
+            import psycopg
+
+            raw = self.sa_engine.raw_connection()
+            try:
+                pg = raw.driver_connection
+                pg.autocommit = False
+                pg.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+                pg.read_only = True
+                pg.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
+                for lo, hi in ranges[worker::workers]:
+                    yield shape(pg.execute(query, [*params, lo, hi]).fetchall())
+                pg.rollback()
+            finally:
+                raw.close()
+
+        streams = [prefetch(read(worker), depth=2) for worker in range(workers)]
+        try:
+            for index in range(len(ranges)):
+                yield next(streams[index % workers])
+        finally:
+            for stream in streams:
+                stream.close()
 
     def placeholders(self, quarantined_sessions: list[Any]) -> list[tuple[dict[str, Any], Repair]]:
         return []  # foreign keys guarantee every child has its session

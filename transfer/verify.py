@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import pickle
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -151,6 +152,7 @@ def verify_urls(
         floor = expected.max_id("data_repairs") or 0
         for table in COPY_ORDER:
             comparison = TableComparison(table, cap=max_ids)
+            started = time.monotonic()
             quarantined_sessions: list[Any] = []
             taken = known.tables.get(table) if known is not None else None
             total = taken.source_rows if taken is not None else expected.count(table)
@@ -190,6 +192,7 @@ def verify_urls(
                             comparison.add_expected(normal[0], digest(normal))
                             note_repairs([repair])
             comparison.finish()
+            comparison.seconds = time.monotonic() - started
             result.tables[table] = comparison
         for chunk in actual.stream("data_repairs", "copy", above=floor, chunk_size=chunk_size):
             for row in chunk.rows:

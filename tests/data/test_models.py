@@ -278,10 +278,10 @@ def test_server_default_timestamps_match_the_repository_format(engine: Engine, e
     assert before <= event["timestamp"] <= after
 
 
-def test_postgres_session_time_zone_does_not_leak(db_url: str, engine_name: str) -> None:
-    if engine_name != "postgresql":
-        pytest.skip("a libpq startup option (pgbouncer is configured to ignore it)")
-    url = db_url + ("&" if "?" in db_url else "?") + "options=-c%20TimeZone%3DPacific/Kiritimati"
+def test_postgres_session_time_zone_does_not_leak(sqlite_and_postgres_urls: tuple[str, str]) -> None:
+    """A libpq startup option, so directly (pgbouncer is set to ignore it)."""
+    postgres_url = sqlite_and_postgres_urls[1]
+    url = postgres_url + ("&" if "?" in postgres_url else "?") + "options=-c%20TimeZone%3DPacific/Kiritimati"
     repo = Repository(url, clock=FakeClock(datetime(2024, 2, 29, 23, 30, tzinfo=UTC)))
     try:
         with repo.engine.connect() as connection:
@@ -327,9 +327,8 @@ def test_metadata_names_follow_the_convention() -> None:
     assert set(NAMING_CONVENTION) == {"ix", "uq", "ck", "fk", "pk"}
 
 
+@pytest.mark.postgres_only
 def test_every_constraint_and_index_is_named_by_convention_on_postgres(db_url: str, engine_name: str) -> None:
-    if engine_name == "sqlite":
-        pytest.skip("Postgres catalog")
     engine = make_engine(db_url)
     try:
         with engine.connect() as connection:
@@ -354,10 +353,8 @@ def test_every_constraint_and_index_is_named_by_convention_on_postgres(db_url: s
     assert not {name for _, name, _ in constraints if name.endswith(("_pkey", "_fkey", "_check", "_key"))}
 
 
-def test_constraint_names_survive_on_sqlite(db_url: str, engine_name: str) -> None:
-    if engine_name != "sqlite":
-        pytest.skip("SQLite reflection")
-    engine = make_engine(db_url)
+def test_constraint_names_survive_on_sqlite(sqlite_and_postgres_urls: tuple[str, str]) -> None:
+    engine = make_engine(sqlite_and_postgres_urls[0])
     try:
         inspector = inspect(engine)
         found: set[tuple[str, str, str]] = set()

@@ -1,4 +1,4 @@
-"""Row checksums that are equal for equal data on SQLite and Postgres, and the
+r"""Row checksums that are equal for equal data on SQLite and Postgres, and the
 streaming comparison of two tables by primary key.
 
 Normalised form of a row (the model's columns in order, key first):
@@ -13,17 +13,17 @@ Normalised form of a row (the model's columns in order, key first):
   JSON       -> canonical JSON text of the parsed value: keys sorted, no spaces,
                 no ASCII escaping, floats as repr() (-0.0 as 0.0), NaN refused
 
-Row text: for each column `N;` for NULL, else `<length in UTF-8 bytes>:<text>;`
-(length-prefixed, so no value can be mistaken for another). The checksum of a
-row is the MD5 of its row text (a checksum, not a security measure).
+Row text: the normalised values joined by U+001F, NULL written as U+001E,
+and inside text a backslash written as `\\`, U+001E as `\R`, U+001F as `\U`
+(so no value can be mistaken for another). The checksum of a row is the MD5
+of its row text in UTF-8 (a checksum, not a security measure).
 
-Where a table has no float or JSON column the database itself renders the row
-text with SQL (to_char / CASE / octet_length on Postgres, the same with
-SQLite's functions) and Postgres computes the MD5 server-side: verifying a
-remote Supabase database then moves 16 bytes per row, not the row. Floats and
-JSON are rendered in Python on both sides (neither engine prints them like
-Python's repr / canonical JSON). Dirty legacy rows are rendered in Python from
-the repaired values. Tests check that both renderings agree.
+Where a table has no float or JSON column Postgres renders the row text with
+SQL (to_char / CASE / replace) and computes the MD5 itself: verifying a remote
+Supabase database then moves 16 bytes per row, not the row. Floats and JSON
+are rendered in Python (neither engine prints them like Python's repr /
+canonical JSON), and SQLite rows always are. Tests check that the renderings
+agree.
 
 A table's fingerprint is the sum of its row checksums modulo 2**128: equal
 tables have equal fingerprints whatever order they are read in.
@@ -47,61 +47,51 @@ PENDING_LIMIT = 100_000  # unmatched keys kept for a late match (rows read out o
 _md5 = hashlib.md5
 
 
-def render(values: Iterable[Any]) -> bytes:
-    """The row text of normalised values (see the module docstring)."""
-    parts = []
-    for value in values:
-        if value is None:
-            parts.append(b"N;")
-            continue
-        if isinstance(value, float):
-            text = repr(value + 0.0)
-        elif isinstance(value, bytes):  # text that was not UTF-8, read as it is (a target)
-            parts.append(b"%d:%s;" % (len(value), value))
-            continue
-        else:
-            text = str(value)
-        data = text.encode("utf-8", "surrogatepass")
-        parts.append(b"%d:%s;" % (len(data), data))
-    return b"".join(parts)
+SEPARATOR = "\x1f"  # between values (ASCII unit separator)
+NULL_TEXT = "\x1e"  # a NULL (ASCII record separator)
+_SPECIAL = ("\\", NULL_TEXT, SEPARATOR)
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace(NULL_TEXT, "\\R").replace(SEPARATOR, "\\U")
+
+
+def value_text(value: Any) -> str:
+    """One normalised value in the row text."""
+    if value is None:
+        return NULL_TEXT
+    if isinstance(value, str):
+        return _escape(value)
+    if isinstance(value, float):
+        return repr(value + 0.0)
+    if isinstance(value, bytes):  # text that is not UTF-8, read as it is from a target
+        return "\\B" + value.hex()
+    return str(value)
+
+
+def row_text(values: Iterable[Any]) -> str:
+    return SEPARATOR.join(map(value_text, values))
 
 
 def digest(values: Iterable[Any]) -> bytes:
-    return _md5(render(values)).digest()
+    """The checksum of one row of normalised values."""
+    return _md5(row_text(values).encode("utf-8", "surrogatepass")).digest()
 
 
-def make_renderer(kinds: Sequence[str]) -> Callable[[Sequence[Any]], bytes]:
-    """`render` specialised for one table's column kinds (generated code: this
-    runs once per row). Falls back to `render` for anything unexpected."""
-    lines = ["def fast(row):", "    try:"]
-    names = [f"v{i}" for i in range(len(kinds))]
-    lines.append(f"        {', '.join(names)}, = row")
-    for i, kind in enumerate(kinds):
-        v = names[i]
-        if kind in ("pk", "int", "float"):
-            text = f"str({v})" if kind != "float" else f"repr({v} + 0.0)"
-            lines.append(f"        if {v} is None: p{i} = 'N;'")
-            lines.append(f"        else: s = {text}; p{i} = f'{{len(s)}}:{{s}};'")
+def column_digests(columns: Sequence[Sequence[Any]]) -> list[bytes]:
+    """`digest` of every row of a chunk given column by column (the same
+    result, with the per-value work done a whole column at a time)."""
+    texts: list[Sequence[str]] = []
+    for values in columns:
+        types = set(map(type, values))
+        if types <= {str}:
+            joined = "".join(values)  # type: ignore[arg-type]
+            texts.append([_escape(v) for v in values] if any(c in joined for c in _SPECIAL) else values)  # type: ignore[misc]
+        elif types <= {int}:
+            texts.append(list(map(str, values)))
         else:
-            lines.append(
-                f"        p{i} = 'N;' if {v} is None else "
-                f"f'{{len({v}) if {v}.isascii() else len({v}.encode(\"utf-8\", \"surrogatepass\"))}}:{{{v}}};'"
-            )
-    lines.append(f"        return ({' + '.join(f'p{i}' for i in range(len(kinds)))}).encode('utf-8', 'surrogatepass')")
-    lines.append("    except (AttributeError, TypeError, ValueError):")
-    lines.append("        return render(row)")
-    namespace: dict[str, Any] = {"render": render}
-    exec("\n".join(lines), namespace)  # noqa: S102 - code built above from a fixed list of kinds
-    return namespace["fast"]  # type: ignore[no-any-return]
-
-
-def text_digest(text: str | bytes) -> bytes:
-    """The checksum of a row text rendered by SQL."""
-    return _md5(text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")).digest()
-
-
-def digests(rows: Iterable[tuple[Any, ...]]) -> list[bytes]:
-    return [_md5(render(row)).digest() for row in rows]
+            texts.append([value_text(value) for value in values])
+    return [_md5(text.encode("utf-8", "surrogatepass")).digest() for text in map(SEPARATOR.join, zip(*texts))]
 
 
 def fingerprint(values: Iterable[bytes]) -> int:

@@ -11,22 +11,25 @@ from pathlib import Path
 from typing import Any
 
 from rich.markup import escape
+from sqlalchemy.engine import URL
 
 from repository.config import behind_transaction_pooler, redact
+from transfer.checksum import convert, digest
 from transfer.endpoints import (
     TransferError,
+    first_line,
     inspect_source,
     open_dry_target,
     open_source,
     parse_url,
     prepare_target,
     same_database,
+    scrub,
 )
 from transfer.pipeline import prefetch
 from transfer.reader import DEFAULT_CHUNK
 from transfer.report import Report, Ui, default_report_path
 from transfer.tables import COPY_ORDER, SPECS
-from transfer.checksum import convert, digest
 from transfer.verify import CopyKnowledge, DigestSpool, Taken, run_verify
 from transfer.writer import Target
 
@@ -41,7 +44,7 @@ class Options:
     dry_run: bool = False
     defer_indexes: bool = True
     max_ids: int = 20
-    fast: bool = True  # the SQL shortcut for rows already clean (tests turn it off to compare)
+    fast: bool = True  # the whole-chunk shortcut for clean rows (tests turn it off to compare)
 
 
 @dataclass
@@ -84,7 +87,7 @@ def _copy_table(
             report.add_repairs(repairs)
             for repair in repairs:
                 known.repairs.add(repair)
-            spool.add(chunk.keys, chunk.digests)
+            spool.add(chunk.keys, chunk.digests, chunk.read)
             if dry and resume is not None:
                 rows = [row for row in rows if row[0] > resume]
             if table == "sessions":
@@ -151,12 +154,27 @@ def run_copy(source: str, target: str, options: Options, *, ui: Ui, report_path:
     if target_url.get_backend_name() == "postgresql" and behind_transaction_pooler(target_url) and not options.dry_run:
         ui.say("[yellow]Note:[/] the target is a transaction pooler; Supabase advises the direct or session "
                "connection (port 5432) for migrations and bulk loads.")
-    if options.dry_run:
-        writer, target_state = open_dry_target(target_url)
-    else:
-        writer, target_state = prepare_target(target_url)
+    try:
+        return _run(source_url, target_url, options, ui, report, report_path)
+    except BaseException as error:  # the report says what happened, then the error goes on
+        message = "interrupted" if isinstance(error, KeyboardInterrupt) else scrub(first_line(error), source_url, target_url)
+        report.finish(ok=False, error=message)
+        report.write(report_path or default_report_path("copy"))
+        raise
+
+
+def _run(source_url: URL, target_url: URL, options: Options, ui: Ui, report: Report, report_path: Path | None) -> Outcome:
+    reader = open_source(source_url, target_url.get_backend_name(), fast=options.fast)
+    writer: Any = None
+    try:
+        if options.dry_run:
+            writer, target_state = open_dry_target(target_url)
+        else:
+            writer, target_state = prepare_target(target_url)
+    except BaseException:
+        reader.close()
+        raise
     report.data["target_state_before"] = target_state
-    reader = open_source(source_url, writer.engine, fast=options.fast)
     tables: dict[str, dict[str, Any]] = {}
     now = datetime.now(UTC)
     known = CopyKnowledge()
@@ -173,10 +191,15 @@ def run_copy(source: str, target: str, options: Options, *, ui: Ui, report_path:
             tables[table] = _copy_table(reader, writer, table, floor, now, options, ui, report, known)
         if not options.dry_run:
             report.data["rebuilt_after_bulk_load"] = writer.finish()
+        report.data["tables"] = tables
+    except BaseException:
+        known.close()
+        raise
     finally:
-        reader.close()
-        writer.close()
         for end in (reader, writer):
+            if end is None:
+                continue
+            end.close()
             engine = getattr(end, "sa_engine", None)
             if engine is not None:
                 engine.dispose()

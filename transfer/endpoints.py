@@ -40,6 +40,12 @@ def parse_url(text: str) -> URL:
     except Exception as error:
         raise TransferError(f"not a database URL: {redact(text)}") from error
     backend = url.get_backend_name()
+    if backend == "postgresql" and "pgbouncer" in url.query:
+        # Supabase's Prisma-style string: ?pgbouncer=true marks the transaction pooler.
+        pooled = str(url.query["pgbouncer"]).lower() == "true"
+        url = url.difference_update_query(["pgbouncer"])
+        if pooled:
+            url = url.update_query_dict({"pooler": "transaction"})
     if backend not in ("sqlite", "postgresql"):
         raise TransferError(f"unsupported database {backend!r} in {redact(url)} (use sqlite or postgresql)")
     if backend == "sqlite" and (not url.database or url.database == ":memory:"):

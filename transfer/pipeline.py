@@ -60,11 +60,11 @@ def prefetch(chunks: Iterator[T], depth: int = 2) -> Iterator[T]:
                 raise value
     finally:
         stop.set()
-        while worker.is_alive():
+        while worker.is_alive():  # let a worker blocked on a full queue see `stop`
             try:
-                slots.get(timeout=0.1)
+                slots.get_nowait()
             except queue.Empty:
-                pass
+                worker.join(0.005)
         worker.join()
 
 

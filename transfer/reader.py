@@ -19,7 +19,6 @@ value that is not canonical must show up as a difference).
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 from functools import partial
 from collections.abc import Iterator, Sequence
@@ -31,7 +30,7 @@ from sqlalchemy import Engine
 
 from models import SESSION_CHILD_TABLES
 from models.repair import Repair, RowRepairer, parse_timestamp, placeholder_session
-from transfer.checksum import convert, digest, make_renderer
+from transfer.checksum import column_digests, convert, digest
 from transfer.pipeline import prefetch
 from transfer.clean import (
     bad_rows,
@@ -47,7 +46,6 @@ from transfer.tables import SESSION_TIME_COLUMN, SPECS, Column, TableSpec
 
 DEFAULT_CHUNK = 20_000
 PARALLEL_READS = 2  # connections reading a Postgres table at once when verifying
-_md5 = hashlib.md5
 
 
 @dataclass
@@ -94,14 +92,22 @@ def _postgres_expression(column: Column, mode: str) -> str:
     return q
 
 
+# E'' literals: the same whatever standard_conforming_strings says.
+_BACKSLASH, _BACKSLASH2, _ESC_R, _ESC_U = r"E'\\'", r"E'\\\\'", r"E'\\R'", r"E'\\U'"
+
+
 def _postgres_row_digest(spec: TableSpec) -> str:
+    """SQL for the row checksum (see transfer.checksum: values joined by
+    chr(31), NULL as chr(30), text escaped), computed by the server."""
     parts = []
     for column in spec.columns:
         e = _postgres_expression(column, "verify")
         if column.kind in ("pk", "int"):
             e = f"({e})::text"
-        parts.append(f"CASE WHEN ({e}) IS NULL THEN 'N;' ELSE octet_length({e}) || ':' || ({e}) || ';' END")
-    return f"decode(md5({' || '.join(parts)}), 'hex')"
+        elif column.kind in ("text", "check"):
+            e = f"replace(replace(replace({e}, {_BACKSLASH}, {_BACKSLASH2}), chr(30), {_ESC_R}), chr(31), {_ESC_U})"
+        parts.append(f"COALESCE({e}, chr(30))")
+    return f"decode(md5({' || chr(31) || '.join(parts)}), 'hex')"
 
 
 def postgres_select(spec: TableSpec, mode: str, *, rendered: bool = False) -> str:
@@ -137,7 +143,6 @@ class _Shaper:
         self.json = spec.kinds("json")
         self.bools = spec.kinds("bool")
         self.floats = spec.kinds("float")
-        self.render = make_renderer([c.kind for c in spec.columns])
         self.repairer = RowRepairer(spec.name, target) if check else None
 
     def chunk(self, rows: Sequence[tuple[Any, ...]], raw: Any = None, pad: bool = True) -> Chunk:
@@ -169,24 +174,20 @@ class _Shaper:
         if self.mode == "copy":
             stored_rows = list(zip(*stored))
         if self.sums:
-            if self.mode == "copy" and not (self.bools or self.floats or self.json):
-                normal_rows = stored_rows  # the stored form is the normalised form
-            else:
-                normal = list(stored)
-                for i in self.bools:
-                    normal[i] = normalise_booleans(columns[i])
-                for i in self.floats:
-                    normal[i] = normalise_floats(columns[i])
-                for i in self.json:
-                    normal[i] = normal_json[i]
-                normal_rows = list(zip(*normal))
+            normal = list(stored)
+            for i in self.bools:
+                normal[i] = normalise_booleans(columns[i])
+            for i in self.floats:
+                normal[i] = normalise_floats(columns[i])
+            for i in self.json:
+                normal[i] = normal_json[i]
+            sums = column_digests(normal)  # rows RowRepairer handles get theirs below
         if not bad:
             if self.mode == "copy":
                 chunk.rows = stored_rows
             if self.sums:
-                render = self.render
                 chunk.keys = list(columns[0])
-                chunk.digests = [_md5(render(row)).digest() for row in normal_rows]
+                chunk.digests = sums
             return chunk
         for i in range(len(rows)):
             if i not in bad:
@@ -194,7 +195,7 @@ class _Shaper:
                     chunk.rows.append(stored_rows[i])
                 if self.sums:
                     chunk.keys.append(columns[0][i])
-                    chunk.digests.append(_md5(self.render(normal_rows[i])).digest())
+                    chunk.digests.append(sums[i])
                 continue
             assert self.repairer is not None
             fixed, found = self.repairer.repair(raw(i))
@@ -487,8 +488,14 @@ class PostgresReader:
         shaper = _Shaper(spec, mode, "postgresql", check=False, sums=sums and not rendered)
         shape = partial(_shape_postgres, shaper, mode, rendered, len(spec.columns))
         if mode == "verify" and spec.integer_key and self.parallel > 1:
-            yield from self._parallel(spec, select, where, params, shape, chunk_size)
-            return
+            key = spec.columns[0].quoted
+            bounds = self.pg.execute(
+                f"SELECT min({key}), max({key}) FROM {spec.quoted}" + (" WHERE " + " AND ".join(where) if where else ""),
+                params,
+            ).fetchone()
+            if bounds[0] is not None and bounds[1] - bounds[0] >= 4 * chunk_size:
+                yield from self._parallel(spec, select, where, params, shape, chunk_size, bounds)
+                return
         query = select + (" WHERE " + " AND ".join(where) if where else "") + f" ORDER BY {_order(spec, 'postgresql')}"
         self._cursors += 1
         with self.pg.cursor(name=f"aimhi_{table}_{self._cursors}") as cursor:
@@ -501,7 +508,8 @@ class PostgresReader:
                 yield shape(rows)
 
     def _parallel(
-        self, spec: TableSpec, select: str, where: list[str], params: list[Any], shape: Any, chunk_size: int
+        self, spec: TableSpec, select: str, where: list[str], params: list[Any], shape: Any, chunk_size: int,
+        bounds: tuple[int, int],
     ) -> Iterator[Chunk]:
         """Verification reads of a big table: id ranges fetched by `parallel`
         connections at once (each its own server process), all in this
@@ -510,18 +518,9 @@ class PostgresReader:
         from psycopg import sql
 
         key = spec.columns[0].quoted
-        bounds = self.pg.execute(
-            f"SELECT min({key}), max({key}) FROM {spec.quoted}" + (" WHERE " + " AND ".join(where) if where else ""),
-            params,
-        ).fetchone()
-        if bounds[0] is None:
-            return
         low, high = int(bounds[0]) - 1, int(bounds[1])
         ranges = [(start, min(start + chunk_size, high)) for start in range(low, high, chunk_size)]
-        if len(ranges) < 4:
-            workers = 1
-        else:
-            workers = self.parallel
+        workers = self.parallel
         snapshot = self.pg.execute("SELECT pg_export_snapshot()").fetchone()[0]
         query = select + " WHERE " + " AND ".join([*where, f"{key} > %s", f"{key} <= %s"]) + f" ORDER BY {key}"
 

@@ -43,6 +43,8 @@ def default_report_path(command: str) -> Path:
 class RowsPerSecond(ProgressColumn):
     def render(self, task: Task) -> Text:
         speed = task.finished_speed or task.speed
+        if not speed and task.elapsed:
+            speed = task.completed / task.elapsed
         return Text(f"{speed:>9,.0f} rows/s" if speed else "        – rows/s", style="progress.data.speed")
 
 
@@ -212,10 +214,16 @@ class Report:
             for name in ("table", "id", "column", "action", "detail"):
                 examples.add_column(name, overflow="fold")
             for repair in self.shown:
-                examples.add_row(repair.table, repair.row_key, repair.column or "", repair.action, repair.detail)
+                examples.add_row(repair.table, _printable(repair.row_key), repair.column or "", repair.action,
+                                 _printable(repair.detail))
             console.print(examples)
         else:
             console.print("Dirty rows: none")
+
+
+def _printable(text: str) -> str:
+    """Control characters (a NUL in an id, ...) shown as escapes, not sent to the terminal."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
 def _cell(value: Any) -> str:

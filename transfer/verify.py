@@ -54,12 +54,13 @@ class DigestSpool:
         self.rows = 0
         self.late: list[tuple[Any, bytes]] = []  # placeholder sessions, after the ordered rows
 
-    def add(self, keys: list[Any], digests: list[bytes]) -> None:
-        if keys:
-            pickle.dump((keys, digests), self.file, protocol=pickle.HIGHEST_PROTOCOL)
+    def add(self, keys: list[Any], digests: list[bytes], read: int) -> None:
+        """`read`: how many source rows these came from (quarantined rows have none)."""
+        if keys or read:
+            pickle.dump((keys, digests, read), self.file, protocol=pickle.HIGHEST_PROTOCOL)
             self.rows += len(keys)
 
-    def chunks(self) -> Iterator[tuple[list[Any], list[bytes]]]:
+    def chunks(self) -> Iterator[tuple[list[Any], list[bytes], int]]:
         self.file.seek(0)
         while True:
             try:
@@ -164,9 +165,9 @@ def verify_urls(
                     if table == "sessions":
                         quarantined_sessions.extend(r.original.get("session_id") for r in chunk.quarantined)
 
-                def on_spooled(item: tuple[list[Any], list[bytes]]) -> tuple[list[Any], list[bytes]]:
-                    task.advance(len(item[0]))
-                    return item
+                def on_spooled(item: tuple[list[Any], list[bytes], int]) -> tuple[list[Any], list[bytes]]:
+                    task.advance(item[2])
+                    return item[0], item[1]
 
                 upto = floor if table == "data_repairs" else None
                 if taken is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import tempfile
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from models.legacy import legacy_statements
-from transfer.checksum import render
+from transfer.checksum import column_digests, digest, row_text
 from transfer.clean import bad_rows, value_ok
 from transfer.reader import SqliteReader
 from transfer.tables import SPECS
@@ -148,9 +148,18 @@ def test_whole_column_checks_agree_with_value_checks(data: st.DataObject) -> Non
     assert bad_rows(column, values, target) == expected
 
 
-def test_render_is_length_prefixed() -> None:
-    assert render((1, None, "é", 0.5, -0.0)) == b"1:1;N;2:\xc3\xa9;3:0.5;3:0.0;"
-    assert render(("a;1:b",)) != render(("a", "b"))
+def test_row_text_is_unambiguous() -> None:
+    assert row_text((1, None, "é", 0.5, -0.0)) == "1\x1f\x1e\x1fé\x1f0.5\x1f0.0"
+    assert row_text(("a\x1fb",)) != row_text(("a", "b"))
+    assert row_text(("\x1e",)) != row_text((None,))
+    assert row_text(("a\\U",)) != row_text(("a\x1f",))
+
+
+@given(st.lists(st.lists(st.one_of(st.none(), st.integers(), st.text(), st.floats(allow_nan=False)), min_size=3,
+                         max_size=3), max_size=5))
+def test_column_digests_are_row_digests(rows: list[list[Any]]) -> None:
+    columns = [list(column) for column in zip(*rows)] if rows else [[], [], []]
+    assert column_digests(columns) == [digest(row) for row in rows]
 
 
 def test_known_timestamp_edges() -> None:
@@ -160,4 +169,3 @@ def test_known_timestamp_edges() -> None:
     for text in ("2023-02-29 10:00:00", "1900-02-29 00:00:00", "2024-04-31 00:00:00", "2024-01-01 24:00:00",
                  "0000-01-01 00:00:00", "2024-01-01 10:00:00\n", "2024-01-01 10:00:00.1234567"):
         assert not _timestamp_ok(text), text
-    assert datetime(2024, 1, 1) + timedelta(0)  # keep the import honest

@@ -192,13 +192,16 @@ def test_refuses_swapped_or_same_arguments(make_empty_db: MakeDb, tmp_path: Path
     source = fill_clean_legacy(make_empty_db("sqlite"))
     empty = make_empty_db("sqlite")
     runner = CliRunner()
-    result = runner.invoke(copy_command, [source, source])
+    result = runner.invoke(copy_command, [source, source, "--report", str(tmp_path / "s.json")])
     assert result.exit_code == 3 and "same database" in result.output
     result = runner.invoke(copy_command, [empty, source, "--report", str(tmp_path / "r.json")])
     assert result.exit_code == 3
     assert not Path(make_url(empty).database or "").exists()  # a missing source is never created
-    result = runner.invoke(copy_command, [source, fill_clean_legacy(make_empty_db("sqlite"))])
+    result = runner.invoke(copy_command, [source, fill_clean_legacy(make_empty_db("sqlite")), "--report",
+                                          str(tmp_path / "l.json")])
     assert result.exit_code == 3 and "legacy" in result.output
+    failed = json.loads((tmp_path / "l.json").read_text())  # a failed run still leaves its report
+    assert failed["ok"] is False and "legacy" in failed["error"]
 
 
 def test_source_read_while_postgres_target_has_pooler_hint(make_empty_db: MakeDb, tmp_path: Path) -> None:
@@ -220,3 +223,39 @@ def test_empty_tables_copy(kind: str, make_empty_db: MakeDb, tmp_path: Path) -> 
     outcome = copy(source, target, tmp_path)
     assert outcome.exit_code == 0
     assert all(count == 0 for count in counts(target).values())
+
+
+SPECIAL_TEXT = ["", "\\", "\\\\U", "a\x1fb", "\x1e", "\x1e\x1f\\R", "é😀", "x" * 3000, "tab\tnew\nline", "'", "NULL"]
+
+
+def test_postgres_computes_the_same_row_checksums(make_empty_db: MakeDb, tmp_path: Path) -> None:
+    """Rows with every character the row text escapes: the server's checksum
+    (SQL rendering + md5) equals the one computed in Python from SQLite."""
+    from transfer_helpers import TS, insert_raw, make_legacy
+
+    source = make_legacy(make_empty_db("sqlite"))
+    insert_raw(source, "sessions", [{"session_id": text or "empty", "fsm_state": "welcome", "created_at": TS,
+                                     "last_activity": None, "completed": 1} for text in SPECIAL_TEXT], checks=True)
+    insert_raw(source, "chat_history", [
+        {"session_id": text or "empty", "role": "user", "message": text, "ts": f"2025-03-01 10:00:0{i % 10}.{i:03d}"}
+        for i, text in enumerate(SPECIAL_TEXT)
+    ], checks=True)
+    target = make_empty_db("postgresql")
+    assert copy(source, target, tmp_path).exit_code == 0
+    result = verify(source, target)
+    assert result.equal, {name: c.as_dict() for name, c in result.tables.items() if not c.equal}
+
+
+def test_urls_as_people_type_them(tmp_path: Path) -> None:
+    from repository.config import redact
+    from transfer.endpoints import parse_url
+
+    direct = parse_url("postgres://postgres:pw@db.abcdefgh.supabase.co:5432/postgres?sslmode=require")
+    assert direct.get_driver_name() == "psycopg" and direct.query["sslmode"] == "require"
+    pooled = parse_url("postgresql://postgres.abcdefgh:pw@aws-0-ap-southeast-2.pooler.supabase.com:6543/postgres"
+                       "?pgbouncer=true")
+    assert "pgbouncer" not in pooled.query and pooled.query["pooler"] == "transaction"
+    assert "pw" not in redact(pooled)
+    assert parse_url(str(tmp_path / "x.db")).database == str(tmp_path / "x.db")
+    with pytest.raises(Exception, match="unsupported"):
+        parse_url("mysql://u:secret@h/db")

@@ -195,3 +195,30 @@ def test_source_is_not_changed_and_dry_run_lists_the_same_dirty_rows(make_empty_
     real_rows = json.loads(Path(real.report_path).read_text())["dirty_rows"]  # type: ignore[arg-type]
     assert sorted(map(json.dumps, dry_rows)) == sorted(map(json.dumps, real_rows))
     assert len(dry_rows) == len(read_table(real_target, "data_repairs"))
+
+
+def test_repairs_survive_a_chain_of_copies(make_empty_db: MakeDb, tmp_path: Path) -> None:
+    """legacy -> SQLite (NUL kept) -> Postgres (NUL now replaced: new records
+    above the source's own) -> SQLite: every hop verifies, and the source's own
+    repair records keep their ids."""
+    legacy = _dirty_legacy(make_empty_db("sqlite"))
+    first = make_empty_db("sqlite")
+    assert copy(legacy, first, tmp_path).exit_code == 0
+    own = read_table(first, "data_repairs")
+    assert own and all(row["table_name"] != "data_repairs" for row in own)
+
+    postgres = make_empty_db("postgresql")
+    outcome = copy(first, postgres, tmp_path)
+    assert outcome.exit_code == 0, outcome.report.get("verification")
+    records = read_table(postgres, "data_repairs")
+    floor = max(row["id"] for row in own)
+    assert [row["id"] for row in records[: len(own)]] == [row["id"] for row in own]
+    added = [row for row in records if row["id"] > floor]
+    assert {(row["table_name"], row["action"]) for row in added} >= {
+        ("sessions", "nul_replaced"), ("chat_history", "nul_replaced"), ("data_repairs", "nul_replaced"),
+    }
+    assert copy(first, postgres, tmp_path).report["tables"]["data_repairs"]["copied"] == 0  # nothing twice
+
+    back = make_empty_db("sqlite")
+    assert copy(postgres, back, tmp_path).exit_code == 0
+    assert read_table(back, "data_repairs") == read_table(postgres, "data_repairs")

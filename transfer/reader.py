@@ -254,7 +254,34 @@ def sqlite_uri(path: str) -> str:
     return f"file:{quote(path)}?mode=ro"
 
 
-class SqliteReader:
+class _KeyedSource:
+    """What both readers answer the same way; each gives `_scalar` (one value
+    of a query written with %s placeholders) and `tables`."""
+
+    tables: set[str]
+
+    def _scalar(self, query: str, params: tuple[Any, ...] = ()) -> Any:
+        raise NotImplementedError
+
+    def has_table(self, table: str) -> bool:
+        return table in self.tables
+
+    def count(self, table: str, after: Any = None) -> int:
+        if not self.has_table(table):
+            return 0
+        spec = SPECS[table]
+        if after is None:
+            return int(self._scalar(f"SELECT count(*) FROM {spec.quoted}"))
+        return int(self._scalar(f"SELECT count(*) FROM {spec.quoted} WHERE {spec.columns[0].quoted} > %s", (after,)))
+
+    def max_id(self, table: str, upto: int | None = None) -> int | None:
+        if not self.has_table(table):
+            return None
+        where = f" WHERE id <= {int(upto)}" if upto is not None else ""
+        return self._scalar(f"SELECT max(id) FROM {SPECS[table].quoted}{where}")
+
+
+class SqliteReader(_KeyedSource):
     engine = "sqlite"
 
     def __init__(self, path: str, *, target: str, strict: bool = False, fast: bool = True) -> None:
@@ -284,23 +311,8 @@ class SqliteReader:
             pass
         self.conn.close()
 
-    def has_table(self, table: str) -> bool:
-        return table in self.tables
-
-    def count(self, table: str, after: Any = None) -> int:
-        if not self.has_table(table):
-            return 0
-        spec = SPECS[table]
-        if after is None:
-            return int(self.conn.execute(f"SELECT count(*) FROM {spec.quoted}").fetchone()[0])
-        query = f"SELECT count(*) FROM {spec.quoted} WHERE {spec.columns[0].quoted} > ?"
-        return int(self.conn.execute(query, (after,)).fetchone()[0])
-
-    def max_id(self, table: str, upto: int | None = None) -> int | None:
-        if not self.has_table(table):
-            return None
-        where = f" WHERE id <= {int(upto)}" if upto is not None else ""
-        return self.conn.execute(f"SELECT max(id) FROM {SPECS[table].quoted}{where}").fetchone()[0]
+    def _scalar(self, query: str, params: tuple[Any, ...] = ()) -> Any:
+        return self.conn.execute(query.replace("%s", "?"), params).fetchone()[0]
 
     def stream(
         self,
@@ -412,7 +424,7 @@ def build_placeholders(found: dict[Any, tuple[Any, str]], target: str) -> list[t
 # --------------------------------------------------------------------------
 
 
-class PostgresReader:
+class PostgresReader(_KeyedSource):
     engine = "postgresql"
 
     def __init__(self, engine: Engine, *, strict: bool = False) -> None:
@@ -443,23 +455,8 @@ class PostgresReader:
         finally:
             self._raw.close()
 
-    def has_table(self, table: str) -> bool:
-        return table in self.tables
-
-    def count(self, table: str, after: Any = None) -> int:
-        if not self.has_table(table):
-            return 0
-        spec = SPECS[table]
-        if after is None:
-            return int(self.pg.execute(f"SELECT count(*) FROM {spec.quoted}").fetchone()[0])
-        query = f"SELECT count(*) FROM {spec.quoted} WHERE {spec.columns[0].quoted} > %s"
-        return int(self.pg.execute(query, (after,)).fetchone()[0])
-
-    def max_id(self, table: str, upto: int | None = None) -> int | None:
-        if not self.has_table(table):
-            return None
-        where = f" WHERE id <= {int(upto)}" if upto is not None else ""
-        return self.pg.execute(f"SELECT max(id) FROM {SPECS[table].quoted}{where}").fetchone()[0]
+    def _scalar(self, query: str, params: tuple[Any, ...] = ()) -> Any:
+        return self.pg.execute(query, params).fetchone()[0]
 
     def stream(
         self,

@@ -18,19 +18,13 @@ from sqlalchemy import Boolean, Float, Integer, Table
 
 from models import LEGACY_TABLES, Base
 from models.repair import CHECK_LISTS, RANGES
+from repository.adoption import CHILD_TIME_COLUMN
 from models.types import JSONValue, UTCDateTime
 
 # data_repairs first (the source's own records keep their ids), then parents
 # before children (foreign keys).
 COPY_ORDER: tuple[str, ...] = ("data_repairs", *LEGACY_TABLES)
-SESSION_TIME_COLUMN: dict[str, str] = {
-    "chat_history": "ts",
-    "user_responses": "created_at",
-    "risk_detections": "detected_at",
-    "session_summaries": "generated_at",
-    "intent_classifications": "created_at",
-    "system_logs": "created_at",
-}
+SESSION_TIME_COLUMN: dict[str, str] = CHILD_TIME_COLUMN
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ things with the same exception (`InvalidValue`) and nothing is half-written."""
 from __future__ import annotations
 
 import math
-from datetime import datetime
 from typing import Any
 
 from models.types import json_dumps
@@ -96,8 +95,3 @@ def _walk_json(name: str, value: Any) -> None:
         for item in value:
             _walk_json(name, item)
 
-
-def moment(name: str, value: Any) -> datetime:
-    if not isinstance(value, datetime):
-        raise InvalidValue(f"{name} must be a datetime")
-    return value

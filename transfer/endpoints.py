@@ -96,16 +96,20 @@ def _check_columns(connection: Any, where: str) -> None:
             raise TransferError(f"{where}: table {name} lacks columns {', '.join(sorted(missing))}")
 
 
-def inspect_source(url: URL) -> SourceInfo:
-    """What the source is; it is only read (SQLite is opened read-only)."""
-    shown = redact(url)
+def _reading_engine(url: URL, role: str) -> Engine:
+    """An engine that only reads: SQLite opened read-only (and never created)."""
     if url.get_backend_name() == "sqlite":
         path = sqlite_path(url)
         if not os.path.isfile(path):
-            raise TransferError(f"source file not found: {path}")
-        engine = _read_only_sqlite_engine(path)
-    else:
-        engine = make_engine(url)
+            raise TransferError(f"{role} file not found: {path}")
+        return _read_only_sqlite_engine(path)
+    return make_engine(url)
+
+
+def inspect_source(url: URL) -> SourceInfo:
+    """What the source is; it is only read (SQLite is opened read-only)."""
+    shown = redact(url)
+    engine = _reading_engine(url, "source")
     try:
         with engine.connect() as connection:
             state = database_state(connection)
@@ -189,13 +193,7 @@ def open_dry_target(url: URL) -> tuple[Target, str]:
 def open_target_reader(url: URL) -> Any:
     """The target for verification: read as it is, nothing repaired."""
     shown = redact(url)
-    if url.get_backend_name() == "sqlite":
-        path = sqlite_path(url)
-        if not os.path.isfile(path):
-            raise TransferError(f"target file not found: {path}")
-        engine = _read_only_sqlite_engine(path)
-    else:
-        engine = make_engine(url)
+    engine = _reading_engine(url, "target")
     try:
         state, revision = _state(engine)
     finally:
@@ -206,7 +204,7 @@ def open_target_reader(url: URL) -> Any:
             engine.dispose()
         raise TransferError(f"the target {shown} is not at the head revision (found {state}, revision {revision})")
     if url.get_backend_name() == "sqlite":
-        return SqliteReader(path, target="sqlite", strict=True)
+        return SqliteReader(sqlite_path(url), target="sqlite", strict=True)
     return PostgresReader(engine, strict=True)
 
 

@@ -19,7 +19,7 @@ def main() -> None:
 @click.option("--url", help="Database URL (default: DATABASE_URL, else the embedded SQLite file).")
 def upgrade(url: str | None) -> None:
     from repository.schema import current_revision, upgrade as run_upgrade
-    from repository.config import make_engine
+    from repository.engines import make_engine
 
     target = database_url(url)
     click.echo(f"Upgrading {redact(target)}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from repository.config import database_url, engine_name
+from repository.config import database_url, engine_name, instance_path
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -13,6 +13,14 @@ def _flag(name: str, default: bool) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _number(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    try:
+        return float(raw) if raw else default
+    except ValueError:
+        raise ValueError(f"{name} must be a number, not {raw!r}") from None
 
 
 def from_environment() -> dict[str, Any]:
@@ -31,4 +39,9 @@ def from_environment() -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": 64 * 1024,
         "MAX_MESSAGE_CHARS": 1000,
         "DB_LOGGING": _flag("DB_LOGGING", True),
+        # Turns answered while the database is away wait here (never the main file).
+        "OUTBOX_PATH": os.environ.get("OUTBOX_PATH") or str(instance_path() / "outbox.db"),
+        "REPLAY_INTERVAL_S": _number("OUTBOX_REPLAY_INTERVAL", 2.0),
+        # A risky message's safety reply waits at most this long for the database.
+        "SAFETY_WAIT_S": _number("SAFETY_REPLY_WAIT", 1.2),
     }

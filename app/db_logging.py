@@ -2,7 +2,8 @@
 
 The handler only puts the record on a bounded queue (never blocks, never
 raises); a background thread writes to the database. If the queue is full or
-the database fails, the record still reaches stderr and the request goes on.
+the database fails, the line is dropped here (it has reached stderr through
+the app's stderr handler) and the request goes on.
 """
 
 from __future__ import annotations
@@ -60,10 +61,10 @@ class DatabaseLogHandler(logging.Handler):
 
     def _write(self, row: dict[str, Any]) -> None:
         try:
-            self.repo.save_system_log(**row)
+            self.repo.run(lambda uow: uow.save_system_log(**row))
         except Exception:
             try:  # the session may be gone: keep the line without it
-                self.repo.save_system_log(**{**row, "session_id": None})
+                self.repo.run(lambda uow: uow.save_system_log(**{**row, "session_id": None}))
             except Exception:
                 self.dropped += 1
 

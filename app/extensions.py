@@ -1,4 +1,4 @@
-"""Per-application objects: the repository and the rate limiter."""
+"""Per-application objects: the chat service and the rate limiter."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ from flask import Flask
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-from repository import Repository
+from app.service import ChatService
 
-REPOSITORY_KEY = "aimhi.repository"
+SERVICE_KEY = "aimhi.service"
 
 # Storage comes from RATELIMIT_STORAGE_URI: memory:// counts per process; point
 # it at a shared store (e.g. redis://) when several workers serve the app.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
-def repository_for(app: Flask) -> Repository:
-    return app.extensions[REPOSITORY_KEY]
+def service_for(app: Flask) -> ChatService:
+    return app.extensions[SERVICE_KEY]

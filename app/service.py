@@ -1,29 +1,40 @@
-"""One chat turn = one unit of work.
+"""The chat service: one turn = one unit of work, and what happens when the
+database is away.
 
-The turn reads the session's state once (row locked), runs the pure yarn logic,
-and writes everything it changed in one batch at commit: the user's message, the
-reply, the state, answers and attempts, analytics, the intent log, the summary,
-a risk detection. Nothing lives in process memory, so any worker may serve any
-turn and a restart mid-yarn carries on where it was.
+A turn assesses the message once, before anything else, then loads the yarn
+(its session row locked), runs the pure `take_turn`, and records the outcome as
+it is (repository/unit_of_work.py): two round trips on Postgres. Nothing lives
+in process memory, so any worker may serve any turn.
 
-The crisis check runs before anything touches the database, and the crisis reply
-never depends on it: if the database is down, the young person still gets it.
+When the database does not answer (refused, stalled, the breaker open, an
+unusable SQLite file), the young person still gets an answer: the safety reply
+for a risky message, a warm fallback otherwise, `degraded` set, and the turn is
+kept in the outbox (app/outbox.py) to be written when the database is back. A
+risky message never waits long: its safety reply needs nothing of the database,
+so it is sent after `safety_wait_s` at most while the saving goes on.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
-from app.yarn.content import crisis_reply
-from app.yarn.flow import TurnOutcome, YarnState, take_turn
-from app.yarn.risk import detect_risk
-from repository import Repository, RepositoryError
-from repository.unit_of_work import UnitOfWork
+from app.outbox import Outbox
+from app.yarn import safety
+from app.yarn.content import reply
+from app.yarn.flow import take_turn
+from app.yarn.risk import Assessment
+from models.yarn import Detection, Message, TurnOutcome
+from repository import DatabaseUnavailable, Repository, UnitOfWork
+from repository.unit_of_work import reply_id
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class BadMessage(ValueError):
@@ -35,7 +46,18 @@ class ChatReply:
     reply: str
     session_id: str
     state: str | None
-    crisis: bool = False
+    safety: str | None = None  # None | concern | crisis
+    degraded: bool = False  # the database was away: the message is kept for later
+    resources: list[dict[str, str]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"reply": self.reply, "session_id": self.session_id, "state": self.state,
+                                "safety": self.safety}
+        if self.degraded:
+            body["degraded"] = True
+        if self.resources:
+            body["resources"] = self.resources
+        return body
 
 
 def clean_message(message: Any, max_chars: int) -> str:
@@ -48,87 +70,120 @@ def clean_message(message: Any, max_chars: int) -> str:
         raise BadMessage(f"'message' must be at most {max_chars} characters (got {len(text)})")
     if "\x00" in text:
         raise BadMessage("'message' must not contain NUL characters")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadMessage("'message' must be valid text (it holds a lone surrogate)") from None
     return text
 
 
-def new_session_id() -> str:
+def new_id() -> str:
     return str(uuid.uuid4())
 
 
-def chat_turn(repo: Repository, session_id: str | None, message: str, *, llm_enabled: bool = False) -> ChatReply:
-    sid = session_id or new_session_id()
-    risk = detect_risk(message)
-    try:
-        with repo.unit_of_work() as uow:
-            current = _load_or_start(uow, sid)
-            outcome = take_turn(current, message, session_is_new=current.turn_count == 0, llm_enabled=llm_enabled)
-            _record(uow, sid, current, message, outcome)
-    except RepositoryError:
-        if risk is None:
-            raise
-        # Never let a database fault stand between a young person and help.
-        log.exception("crisis reply sent without saving: the database failed")
-        return ChatReply(crisis_reply(), sid, None, crisis=True)
-    return ChatReply(outcome.reply, sid, outcome.new_state, crisis=outcome.risk is not None)
+def _within(seconds: float, work: Callable[[], T]) -> tuple[bool, T | None]:
+    """Run `work` in a thread; (True, result) if it finished within `seconds`,
+    else (False, None) while it goes on."""
+    done = threading.Event()
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = work()
+        except BaseException as error:  # handed to the caller if it still waits
+            box["error"] = error
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name="aimhi-safe-turn", daemon=True).start()
+    if not done.wait(seconds):
+        return False, None
+    if "error" in box:
+        raise box["error"]
+    return True, box["value"]
 
 
-def _load_or_start(uow: UnitOfWork, session_id: str) -> YarnState:
-    state = uow.load_turn(session_id)
-    if state is None:
-        # Create the row first so the lock below serialises two first messages.
-        uow.create_session(session_id)
-        state = uow.load_turn(session_id)
-        assert state is not None
-    return YarnState(
-        state=state["fsm_state"],
-        answers=state["answers"],
-        attempts=state["attempts"],
-        completed=state["completed"],
-        turn_count=state["turn_count"],
-    )
+class ChatService:
+    def __init__(self, repo: Repository, outbox: Outbox, *, llm_enabled: bool = False,
+                 safety_wait_s: float = 1.2, clock: Callable[[], datetime] | None = None) -> None:
+        self.repo = repo
+        self.outbox = outbox
+        self.llm_enabled = llm_enabled
+        self.safety_wait_s = safety_wait_s
+        self.clock = clock or (lambda: datetime.now(UTC))
 
+    # ---- a turn ------------------------------------------------------------------
 
-def _record(uow: UnitOfWork, session_id: str, current: YarnState, message: str, outcome: TurnOutcome) -> None:
-    session_values: dict[str, Any] = {"fsm_state": outcome.new_state}
-    if outcome.completed:
-        session_values["completed"] = True
-    classification = None
-    if outcome.classification is not None:
-        found = outcome.classification
-        classification = {
-            "user_message": message,
-            "intent": found.intent,
-            "confidence": found.confidence,
-            "method": "rule_based",
-            "fsm_state": current.state,
-            "inference_time_ms": found.inference_time_ms,
-        }
-    # save_risk_detection writes the risk_triggered event with the detection.
-    events = [(kind, data) for kind, data in outcome.events if not (outcome.risk and kind == "risk_triggered")]
-    uow.record_turn(
-        session_id,
-        session_values=session_values,
-        messages=[("user", message), ("bot", outcome.reply)],
-        answers=[(u.step, u.response, u.attempt_count) for u in outcome.answer_updates],
-        events=events,
-        classification=classification,
-        summary=("complete", outcome.summary) if outcome.summary is not None else None,
-        risk=(outcome.risk.phrase, message) if outcome.risk is not None else None,
-    )
+    def turn(self, session_id: str | None, message: str, message_id: str | None = None) -> ChatReply:
+        sid, mid = session_id or new_id(), message_id or new_id()
+        assessment = safety.assess(message)
+        if not assessment.risky:
+            return self._saved_turn(sid, message, mid, assessment)
+        finished, result = _within(self.safety_wait_s, lambda: self._saved_turn(sid, message, mid, assessment))
+        if finished and result is not None:
+            return result
+        # The database is slow: the safety reply goes now, the saving goes on.
+        log.warning("safety reply sent before the database answered", extra={"session_id": sid})
+        return ChatReply(safety.safety_reply(assessment), sid, None, assessment.level, degraded=True,
+                         resources=safety.resources_json(assessment))
 
+    def _saved_turn(self, sid: str, message: str, mid: str, assessment: Assessment) -> ChatReply:
+        try:
+            outcome = self.repo.run(lambda uow: self._in_unit(uow, sid, message, mid, assessment))
+        except DatabaseUnavailable:
+            return self._kept(sid, message, mid, assessment)
+        resources = safety.resources_json(assessment) if outcome.safety else []
+        return ChatReply(outcome.reply, sid, outcome.state, outcome.safety, resources=resources)
 
-def session_history(repo: Repository, session_id: str) -> dict[str, Any] | None:
-    with repo.unit_of_work(write=False) as uow:
-        session = uow.get_session_data(session_id)
-        if session is None:
-            return None
-        messages = list(reversed(uow.get_history(session_id, limit=None)))
-    return {
-        "session_id": session_id,
-        "state": session["fsm_state"],
-        "completed": session["completed"],
-        "messages": [
-            {"role": m["role"], "message": m["message"], "ts": m["ts"].isoformat() if m["ts"] else None}
-            for m in messages
-        ],
-    }
+    def _in_unit(self, uow: UnitOfWork, sid: str, message: str, mid: str, assessment: Assessment) -> TurnOutcome:
+        yarn = uow.load_yarn(sid, mid)
+        if yarn.replayed_reply is not None:  # a retry of a message already answered: the same reply, no new turn
+            return TurnOutcome(reply=yarn.replayed_reply, state=yarn.state)
+        outcome = take_turn(yarn, message, assessment, message_id=mid, llm_enabled=self.llm_enabled)
+        uow.record_turn(yarn, outcome)
+        return outcome
+
+    def _kept(self, sid: str, message: str, mid: str, assessment: Assessment) -> ChatReply:
+        """The database is away: answer anyway, and keep the turn for later."""
+        text = safety.safety_reply(assessment) if assessment.risky else reply("fallback", mid)
+        detection = Detection(assessment.level, assessment.category, assessment.trigger or "") \
+            if assessment.level else None
+        outcome = TurnOutcome(reply=text, state="", at=self.clock(), detection=detection,
+                              messages=(Message("user", message, mid), Message("bot", text, reply_id(mid))))
+        kept = self.outbox.keep(sid, outcome)
+        if assessment.risky:
+            log.error("safety reply sent without saving it to the database (%s)",
+                      "kept in the outbox" if kept else "the outbox could not keep it either",
+                      extra={"session_id": sid})
+            return ChatReply(text, sid, None, assessment.level, degraded=True,
+                             resources=safety.resources_json(assessment))
+        if not kept:
+            text = reply("fallback_unsaved", mid)
+        return ChatReply(text, sid, None, None, degraded=True)
+
+    # ---- the rest of the API --------------------------------------------------
+
+    def history(self, session_id: str) -> dict[str, Any] | None:
+        def read(uow: UnitOfWork) -> dict[str, Any] | None:
+            session = uow.get_session_data(session_id)
+            if session is None:
+                return None
+            messages = list(reversed(uow.get_history(session_id, limit=None)))
+            return {
+                "session_id": session_id, "state": session.fsm_state, "completed": session.completed,
+                "messages": [{"role": m.role, "message": m.message, "ts": m.ts.isoformat() if m.ts else None}
+                             for m in messages],
+            }
+        return self.repo.run(read, write=False)
+
+    def erase(self, session_id: str) -> bool:
+        return self.repo.run(lambda uow: uow.delete_session(session_id))
+
+    def analytics(self, days: int) -> dict[str, Any]:
+        return self.repo.run(lambda uow: uow.get_analytics_summary(days), write=False).as_dict()
+
+    def replay(self) -> int:
+        """Write what the outbox kept, if the database is back."""
+        if self.outbox.depth() == 0:
+            return 0
+        return self.outbox.replay(self.repo)

@@ -4,6 +4,11 @@ The eight legacy tables keep their names, columns, CHECK lists, UNIQUE(session_i
 step), ON DELETE CASCADE and indexes. `data_repairs` is new: it keeps the original
 of every legacy row that had to be changed (or set aside) to fit this schema, so
 adopting or copying a legacy database loses nothing.
+
+A column's closed list or range is written once, in its `info`
+(`allowed=`, `low=`/`high=`, `max_length=`): the CHECK constraints below and the
+value rules of `models.rules` (validation, legacy repair, the copy tool) are all
+derived from it.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from models.enums import (
     sql_in_list,
 )
 from models.types import JSONValue, UTCDateTime, utcnow
+from models.yarn import SAFETY_CHECKS, SAFETY_LEVELS
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -47,6 +53,9 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+# Postgres cannot index a key of a few KB (a btree entry holds 2704 bytes),
+# SQLite can: session ids are limited below both.
+SESSION_ID_MAX = 255
 
 # Child tables whose rows belong to one session and go with it.
 SESSION_CHILD_TABLES: tuple[str, ...] = (
@@ -85,46 +94,52 @@ def _id() -> Mapped[int]:
 
 def _session_fk(nullable: bool = False) -> Mapped[Any]:
     return mapped_column(
-        Text, ForeignKey("sessions.session_id", ondelete="CASCADE"), nullable=nullable
+        Text, ForeignKey("sessions.session_id", ondelete="CASCADE"), nullable=nullable,
+        info={"max_length": SESSION_ID_MAX},
     )
+
+
+def _choice(values: tuple[str, ...], *, nullable: bool = False, **options: Any) -> Mapped[Any]:
+    """A text column limited to `values` (a CHECK constraint is derived)."""
+    return mapped_column(Text, nullable=nullable, info={"allowed": values}, **options)
 
 
 class ChatSession(Base):
     __tablename__ = "sessions"
-    __table_args__ = (
-        CheckConstraint(sql_in_list("fsm_state", FSM_STATES), name="fsm_state"),
-        Index(None, "last_activity"),
-        Index(None, "completed"),
-    )
+    __table_args__ = (Index(None, "last_activity"), Index(None, "completed"))
 
-    session_id: Mapped[str] = mapped_column(Text, primary_key=True)
-    fsm_state: Mapped[str] = mapped_column(Text, nullable=False, server_default=text("'welcome'"))
+    session_id: Mapped[str] = mapped_column(Text, primary_key=True, info={"max_length": SESSION_ID_MAX})
+    fsm_state: Mapped[str] = _choice(FSM_STATES, server_default=text("'welcome'"))
     created_at: Mapped[datetime | None] = _created()
     last_activity: Mapped[datetime | None] = _created()
     completed: Mapped[bool | None] = mapped_column(Boolean, nullable=True, server_default=false())
     completion_time: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # A safety check-in waiting for its answer (migration 0004).
+    safety_check: Mapped[str | None] = _choice(SAFETY_CHECKS, nullable=True)
 
 
 class ChatMessage(Base):
     __tablename__ = "chat_history"
     __table_args__ = (
-        CheckConstraint(sql_in_list("role", ROLES), name="role"),
         Index(None, "session_id", "ts"),
         Index(None, "session_id", "role"),
+        Index(None, "message_id", unique=True),
         {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = _id()
     session_id: Mapped[str] = _session_fk()
-    role: Mapped[str] = mapped_column(Text, nullable=False)
+    role: Mapped[str] = _choice(ROLES)
     message: Mapped[str] = mapped_column(Text, nullable=False)
     ts: Mapped[datetime | None] = _created()
+    # The client's id of the message (bot replies: "<id>:reply"); NULL on legacy
+    # rows. Unique, so a retried or replayed message is written once (0005).
+    message_id: Mapped[str | None] = mapped_column(Text, nullable=True, info={"max_length": SESSION_ID_MAX})
 
 
 class UserResponse(Base):
     __tablename__ = "user_responses"
     __table_args__ = (
-        CheckConstraint(sql_in_list("step", STEPS), name="step"),
         UniqueConstraint("session_id", "step"),
         Index(None, "session_id"),
         {"sqlite_autoincrement": True},
@@ -132,7 +147,7 @@ class UserResponse(Base):
 
     id: Mapped[int] = _id()
     session_id: Mapped[str] = _session_fk()
-    step: Mapped[str] = mapped_column(Text, nullable=False)
+    step: Mapped[str] = _choice(STEPS)
     response: Mapped[str | None] = mapped_column(Text, nullable=True)
     attempt_count: Mapped[int | None] = mapped_column(Integer, nullable=True, server_default=text("0"))
     created_at: Mapped[datetime | None] = _created()
@@ -153,21 +168,19 @@ class RiskDetection(Base):
     user_message: Mapped[str] = mapped_column(Text, nullable=False)
     detected_at: Mapped[datetime | None] = _created()
     resources_shown: Mapped[bool | None] = mapped_column(Boolean, nullable=True, server_default=true())
+    # concern (a safety check-in) or crisis (the crisis reply); legacy rows are crisis (0004).
+    level: Mapped[str] = _choice(SAFETY_LEVELS, server_default=text("'crisis'"))
+    category: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class SessionSummary(Base):
     __tablename__ = "session_summaries"
-    __table_args__ = (
-        CheckConstraint(sql_in_list("summary_type", SUMMARY_TYPES), name="summary_type"),
-        Index(None, "session_id"),
-        Index(None, "summary_type"),
-        {"sqlite_autoincrement": True},
-    )
+    __table_args__ = (Index(None, "session_id"), Index(None, "summary_type"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = _id()
     session_id: Mapped[str] = _session_fk()
-    summary_type: Mapped[str] = mapped_column(Text, nullable=False)
-    summary_data: Mapped[Any] = mapped_column(JSONValue, nullable=False)
+    summary_type: Mapped[str] = _choice(SUMMARY_TYPES)
+    summary_data: Mapped[Any] = mapped_column(JSONValue, nullable=False, info={"json": "object"})
     generated_at: Mapped[datetime | None] = _created()
 
 
@@ -176,7 +189,6 @@ class AnalyticsEvent(Base):
 
     __tablename__ = "analytics"
     __table_args__ = (
-        CheckConstraint(sql_in_list("event_type", EVENT_TYPES), name="event_type"),
         Index(None, "timestamp"),
         Index(None, "event_type"),
         Index(None, "event_type", "timestamp"),
@@ -184,7 +196,7 @@ class AnalyticsEvent(Base):
     )
 
     id: Mapped[int] = _id()
-    event_type: Mapped[str] = mapped_column(Text, nullable=False)
+    event_type: Mapped[str] = _choice(EVENT_TYPES)
     event_data: Mapped[Any | None] = mapped_column(JSONValue, nullable=True)
     session_count: Mapped[int | None] = mapped_column(Integer, nullable=True, server_default=text("1"))
     timestamp: Mapped[datetime | None] = _created()
@@ -192,30 +204,22 @@ class AnalyticsEvent(Base):
 
 class IntentClassification(Base):
     __tablename__ = "intent_classifications"
-    __table_args__ = (
-        CheckConstraint("confidence >= 0 AND confidence <= 1", name="confidence"),
-        CheckConstraint(sql_in_list("method", METHODS), name="method"),
-        CheckConstraint("inference_time_ms >= 0", name="inference_time_ms"),
-        Index(None, "session_id"),
-        Index(None, "created_at"),
-        {"sqlite_autoincrement": True},
-    )
+    __table_args__ = (Index(None, "session_id"), Index(None, "created_at"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = _id()
     session_id: Mapped[str] = _session_fk()
     user_message: Mapped[str] = mapped_column(Text, nullable=False)
     classified_intent: Mapped[str] = mapped_column(Text, nullable=False)
-    confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
-    method: Mapped[str] = mapped_column(Text, nullable=False)
+    confidence: Mapped[float | None] = mapped_column(Float, nullable=True, info={"low": 0, "high": 1})
+    method: Mapped[str] = _choice(METHODS)
     fsm_state: Mapped[str | None] = mapped_column(Text, nullable=True)
-    inference_time_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    inference_time_ms: Mapped[int | None] = mapped_column(Integer, nullable=True, info={"low": 0})
     created_at: Mapped[datetime | None] = _created()
 
 
 class SystemLog(Base):
     __tablename__ = "system_logs"
     __table_args__ = (
-        CheckConstraint(sql_in_list("log_level", LOG_LEVELS), name="log_level"),
         Index(None, "created_at"),
         Index(None, "log_level"),
         Index(None, "session_id"),
@@ -223,7 +227,7 @@ class SystemLog(Base):
     )
 
     id: Mapped[int] = _id()
-    log_level: Mapped[str] = mapped_column(Text, nullable=False)
+    log_level: Mapped[str] = _choice(LOG_LEVELS)
     component: Mapped[str] = mapped_column(Text, nullable=False)
     message: Mapped[str] = mapped_column(Text, nullable=False)
     session_id: Mapped[str | None] = _session_fk(nullable=True)
@@ -240,10 +244,7 @@ class DataRepair(Base):
     """
 
     __tablename__ = "data_repairs"
-    __table_args__ = (
-        Index(None, "table_name", "row_key"),
-        {"sqlite_autoincrement": True},
-    )
+    __table_args__ = (Index(None, "table_name", "row_key"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = _id()
     table_name: Mapped[str] = mapped_column(Text, nullable=False)
@@ -254,6 +255,26 @@ class DataRepair(Base):
     original: Mapped[str] = mapped_column(Text, nullable=False)
     repaired_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, server_default=utcnow())
 
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _derive_checks() -> None:
+    """One CHECK per column with a closed list or a range, named after it (the
+    constraint names of the legacy schema: ck_<table>_<column>)."""
+    for table in Base.metadata.tables.values():
+        for column in table.columns:
+            info = column.info
+            if "allowed" in info:
+                table.append_constraint(CheckConstraint(sql_in_list(column.name, info["allowed"]), name=column.name))
+            elif "low" in info or "high" in info:
+                parts = [f"{column.name} >= {_number(info['low'])}"] if "low" in info else []
+                parts += [f"{column.name} <= {_number(info['high'])}"] if "high" in info else []
+                table.append_constraint(CheckConstraint(" AND ".join(parts), name=column.name))
+
+
+_derive_checks()
 
 __all__ = [
     "ALL_TABLES",
@@ -267,6 +288,7 @@ __all__ = [
     "NAMING_CONVENTION",
     "RiskDetection",
     "SESSION_CHILD_TABLES",
+    "SESSION_ID_MAX",
     "SessionSummary",
     "SystemLog",
     "UserResponse",

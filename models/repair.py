@@ -36,11 +36,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from dateutil import parser as date_parser
-from sqlalchemy import Boolean, Float, Integer, Table
 
-from models import Base
-from models.enums import EVENT_TYPES, FSM_STATES, LOG_LEVELS, METHODS, ROLES, STEPS, SUMMARY_TYPES
-from models.types import JSONValue, UTCDateTime
+from models.rules import INT32, RULES, ColumnRule
 
 ACTIONS: tuple[str, ...] = (
     "timestamp_parsed",
@@ -55,26 +52,11 @@ ACTIONS: tuple[str, ...] = (
 LEGACY_TEXT_KEY = "$legacy_text"
 NUL_REPLACEMENT = "\u2400"
 
-CHECK_LISTS: dict[tuple[str, str], tuple[str, ...]] = {
-    ("sessions", "fsm_state"): FSM_STATES,
-    ("chat_history", "role"): ROLES,
-    ("user_responses", "step"): STEPS,
-    ("session_summaries", "summary_type"): SUMMARY_TYPES,
-    ("analytics", "event_type"): EVENT_TYPES,
-    ("intent_classifications", "method"): METHODS,
-    ("system_logs", "log_level"): LOG_LEVELS,
-}
 # A session is never quarantined (its children would lose their parent).
 CHECK_FALLBACKS: dict[tuple[str, str], str] = {("sessions", "fsm_state"): "welcome"}
-# Inclusive numeric ranges the schema checks.
-RANGES: dict[tuple[str, str], tuple[float | None, float | None]] = {
-    ("intent_classifications", "confidence"): (0.0, 1.0),
-    ("intent_classifications", "inference_time_ms"): (0, None),
-}
 _CANONICAL_TS = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?$")
 _TRUE = {"1", "true", "t", "yes", "y", "on"}
 _FALSE = {"0", "false", "f", "no", "n", "off", ""}
-INT32_RANGE = (-(2**31), 2**31 - 1)  # Postgres `integer`
 
 
 @dataclass(frozen=True)
@@ -145,17 +127,13 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _table(name: str) -> Table:
-    return Base.metadata.tables[name]
-
-
 class RowRepairer:
     """Applies the rules to one row of one table, for a target engine."""
 
     def __init__(self, table: str, target: str) -> None:
         self.table = table
         self.target = target
-        self.columns = {column.name: column for column in _table(table).columns}
+        self.columns: dict[str, ColumnRule] = dict(RULES[table])
 
     def repair(self, row: dict[str, Any]) -> tuple[dict[str, Any] | None, list[Repair]]:
         """(the row as the schema takes it, or None when quarantined; what was done)."""
@@ -186,15 +164,15 @@ class RowRepairer:
         column = self.columns.get(name)
         if column is None or value is None:
             return value
-        kind = column.type
-        if isinstance(kind, UTCDateTime):
+        kind = column.kind
+        if kind == "ts":
             return self._timestamp(name, value, key, row, out)
-        if isinstance(kind, JSONValue):
+        if kind == "json":
             return self._json(name, value, key, row, out)
-        if isinstance(kind, Boolean):
+        if kind == "bool":
             return self._boolean(name, value, key, row, out)
-        if isinstance(kind, (Integer, Float)):
-            return self._number(name, value, key, row, out, isinstance(kind, Integer))
+        if kind in ("pk", "int", "float"):
+            return self._number(name, value, key, row, out, kind != "float")
         return self._text(name, value, key, row, out)
 
     def _note(self, out: list[Repair], key: str, name: str, action: str, detail: str, row: dict[str, Any]) -> None:
@@ -216,7 +194,7 @@ class RowRepairer:
             return value  # already decoded by the reader
         try:
             decoded = json.loads(value)
-            if _json_storable(decoded, self.target):
+            if json_storable(decoded, self.target):
                 return decoded
             reason = "JSON holding NaN/Infinity or NUL"
         except ValueError:
@@ -247,12 +225,13 @@ class RowRepairer:
             if integer and not isinstance(number, int):
                 raise Quarantine(f"{name}={value!r} is not a whole number")
             self._note(out, key, name, "value_converted", f"{value!r} read as {number!r}", row)
-        if integer and self.target == "postgresql" and not INT32_RANGE[0] <= number <= INT32_RANGE[1]:
+        if integer and self.target == "postgresql" and not INT32[0] <= number <= INT32[1]:
             raise Quarantine(f"{name}={value!r} does not fit a 32-bit integer")
         if isinstance(number, float) and not math.isfinite(number):
             raise Quarantine(f"{name}={value!r} is not a finite number")
-        low, high = RANGES.get((self.table, name), (None, None))
-        if (low is not None and number < low) or (high is not None and number > high):
+        rule = self.columns[name]
+        if not rule.in_range(number):
+            low, high = rule.low, rule.high
             raise Quarantine(f"{name}={value!r} is outside {low}..{high if high is not None else ''}")
         return number
 
@@ -260,7 +239,7 @@ class RowRepairer:
         text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
         if isinstance(value, bytes):
             self._note(out, key, name, "value_converted", f"{len(value)} bytes (BLOB or invalid UTF-8) decoded as UTF-8 text", row)
-        allowed = CHECK_LISTS.get((self.table, name))
+        allowed = self.columns[name].allowed
         fallback = CHECK_FALLBACKS.get((self.table, name))
         if allowed is not None and text not in allowed and fallback is not None:
             self._note(out, key, name, "value_replaced", f"{text!r} is not one of {', '.join(allowed)}; set to {fallback!r}", row)
@@ -273,7 +252,7 @@ class RowRepairer:
         return text
 
 
-def _json_storable(value: Any, target: str) -> bool:
+def json_storable(value: Any, target: str) -> bool:
     if isinstance(value, float):
         return math.isfinite(value)
     if isinstance(value, str):
@@ -283,9 +262,9 @@ def _json_storable(value: Any, target: str) -> bool:
             return False
         return target != "postgresql" or "\x00" not in value
     if isinstance(value, list):
-        return all(_json_storable(item, target) for item in value)
+        return all(json_storable(item, target) for item in value)
     if isinstance(value, dict):
-        return all(_json_storable(k, target) and _json_storable(v, target) for k, v in value.items())
+        return all(json_storable(k, target) and json_storable(v, target) for k, v in value.items())
     return True
 
 

@@ -1,7 +1,9 @@
 """In-place repair of a legacy SQLite file before its tables are rebuilt.
 
-Runs inside migration 0002 on SQLite, on the raw legacy tables (values as the
-old code stored them). Every change follows `models.repair` and is recorded in
+Handed to migration 0002 by alembic/env.py (the migration itself imports
+nothing of the project) and run on SQLite, on the raw legacy tables (values as
+the old code stored them), with the same value rules (models/rules.py and
+models/repair.py) the copy tool applies to legacy rows. Every change follows `models.repair` and is recorded in
 `data_repairs`; quarantined rows move there whole. Nothing is dropped.
 """
 
@@ -11,11 +13,13 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Connection, insert
+from sqlalchemy import Connection, insert
 
-from models import LEGACY_TABLES, SESSION_CHILD_TABLES, Base
+from models import LEGACY_TABLES, SESSION_CHILD_TABLES
 from models.repair import Repair, RowRepairer, parse_timestamp, placeholder_session
-from models.types import JSONValue, UTCDateTime, json_dumps
+from models.rules import RULES
+from models.types import json_dumps
+from repository.engines.sqlite import canonical_text
 
 # The column each child table dates its rows by (placeholder parents take the earliest).
 CHILD_TIME_COLUMN = {
@@ -28,24 +32,19 @@ CHILD_TIME_COLUMN = {
 }
 
 
-def sqlite_text(value: datetime) -> str:
-    """A timestamp in the canonical SQLite form (naive UTC, microseconds)."""
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
-
-
 def _stored(table: str, fixed: dict[str, Any]) -> dict[str, Any]:
     """Repaired values as SQLite stores them for the new schema."""
-    columns = Base.metadata.tables[table].columns
+    rules = RULES[table]
     out: dict[str, Any] = {}
     for name, value in fixed.items():
-        kind = columns[name].type if name in columns else None
+        kind = rules[name].kind if name in rules else None
         if value is None:
             out[name] = None
-        elif isinstance(kind, UTCDateTime):
-            out[name] = sqlite_text(value)
-        elif isinstance(kind, JSONValue):
+        elif kind == "ts":
+            out[name] = canonical_text(value)
+        elif kind == "json":
             out[name] = json_dumps(value)
-        elif isinstance(kind, Boolean):
+        elif kind == "bool":
             out[name] = 1 if value else 0
         else:
             out[name] = value

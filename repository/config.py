@@ -1,55 +1,129 @@
-"""From a connection URL to a configured SQLAlchemy Engine.
+"""Which database, and how to reach it: URLs as people paste them, and settings.
 
-`DATABASE_URL` picks the database; unset, it is an SQLite file in the instance
-folder. Connection strings are accepted exactly as Supabase's dashboard prints
-them (`postgres://` or `postgresql://`) and always use psycopg 3.
+`database_url()` picks the database: an explicit URL, else `DATABASE_URL`, else
+the seed's switch `DATABASE_PROVIDER=sqlite|supabase` choosing between
+`SQLITE_DATABASE_URL` (default: the embedded file in the instance folder) and
+`SUPABASE_DATABASE_URL`.
+
+Connection strings are taken exactly as Supabase's dashboard prints them
+(`postgres://` or `postgresql://`), always with psycopg 3, and also when a
+password was pasted without escaping (`postgres:abc@def@host`): the credentials
+end at the last `@` before the host. Nothing here ever shows a password: an
+unusable URL is refused with a message that names only the part that is wrong.
 """
 
 from __future__ import annotations
 
 import os
-import threading
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from urllib.parse import parse_qsl, unquote
 
-from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.pool import NullPool
-
-from models.types import json_dumps, json_loads
 
 DEFAULT_SQLITE_FILE = "aimhi.db"
-SQLITE_BUSY_TIMEOUT_S = 30
 POOLER_PORT = 6543
 POOLER_HOST_SUFFIX = ".pooler.supabase.com"
 # Query parameter (stripped before connecting) or environment variable that
 # says "a transaction pooler sits in front of this database".
 POOLER_PARAM = "pooler"
 POOLER_ENV = "DATABASE_POOLER"
+PROVIDERS = ("sqlite", "supabase")
+_PERCENT_ESCAPED = re.compile(r"^(?:[^%]|%[0-9A-Fa-f]{2})*$")
+
+
+class BadDatabaseURL(ValueError):
+    """The URL cannot be used; the message shows no credentials."""
 
 
 def instance_path() -> Path:
-    """Folder for the embedded database (like Flask's instance folder)."""
+    """Folder for the embedded database and the outbox (like Flask's instance folder)."""
     return Path(os.environ.get("AIMHI_INSTANCE_PATH") or Path.cwd() / "instance")
 
 
-def database_url(explicit: str | None = None) -> str:
-    """The URL to use: explicit, else DATABASE_URL, else the embedded SQLite file."""
-    url = explicit or os.environ.get("DATABASE_URL")
+def database_url(explicit: str | None = None, env: Mapping[str, str] | None = None) -> str:
+    """The URL to use: explicit, else DATABASE_URL, else DATABASE_PROVIDER's."""
+    env = os.environ if env is None else env
+    url = explicit or env.get("DATABASE_URL")
     if url:
         return url
-    return f"sqlite:///{instance_path() / DEFAULT_SQLITE_FILE}"
+    provider = (env.get("DATABASE_PROVIDER") or "sqlite").strip().lower()
+    if provider not in PROVIDERS:
+        raise BadDatabaseURL(f"DATABASE_PROVIDER must be one of {', '.join(PROVIDERS)}, not {provider!r}")
+    if provider == "supabase":
+        supabase = env.get("SUPABASE_DATABASE_URL")
+        if not supabase:
+            raise BadDatabaseURL("DATABASE_PROVIDER=supabase needs SUPABASE_DATABASE_URL")
+        return supabase
+    return env.get("SQLITE_DATABASE_URL") or f"sqlite:///{instance_path() / DEFAULT_SQLITE_FILE}"
 
 
 def normalise_url(url: str | URL) -> URL:
     """Parse a URL and point every Postgres spelling at the psycopg 3 driver."""
-    text = url if isinstance(url, str) else url.render_as_string(hide_password=False)
-    if text.startswith("postgres://"):
-        text = "postgresql://" + text[len("postgres://") :]
-    parsed = make_url(text)
+    if isinstance(url, URL):
+        parsed = url
+    else:
+        text = url.strip()
+        scheme, sep, _ = text.partition("://")
+        if not sep:
+            raise BadDatabaseURL("the database URL must look like postgresql://… or sqlite:///…")
+        if scheme.split("+")[0] in ("postgres", "postgresql"):
+            parsed = _parse_server_url(text)
+        else:
+            try:
+                parsed = make_url(text)
+            except Exception:
+                raise BadDatabaseURL(f"the database URL ({scheme}://…) could not be read") from None
+    if parsed.get_backend_name() == "postgres":
+        parsed = parsed.set(drivername="postgresql")
     if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() != "psycopg":
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed
+
+
+def _parse_server_url(text: str) -> URL:
+    """scheme://[user[:password]@]host[:port][/database][?query], where the
+    password may hold any character, `@` included."""
+    scheme, _, rest = text.partition("://")
+    credentials, at, location = rest.rpartition("@")
+    user = password = None
+    if at:
+        user, colon, secret = credentials.partition(":")
+        password = _unescape(secret) if colon else None
+        user = _unescape(user)
+    location, _, query = location.partition("?")
+    hostport, slash, database = location.partition("/")
+    host, port = _host_and_port(hostport)
+    return URL.create(
+        "postgresql" if scheme.startswith("postgres") and "+" not in scheme else scheme,
+        username=user or None, password=password, host=host, port=port,
+        database=unquote(database) if slash and database else None,
+        query=dict(parse_qsl(query, keep_blank_values=True)),
+    )
+
+
+def _unescape(value: str) -> str:
+    """Percent-decode a properly escaped value; take anything else literally (a
+    pasted password with a bare `%`)."""
+    return unquote(value) if "%" in value and _PERCENT_ESCAPED.match(value) else value
+
+
+def _host_and_port(hostport: str) -> tuple[str | None, int | None]:
+    if hostport.startswith("["):  # [IPv6]:port
+        host, _, tail = hostport[1:].partition("]")
+        port_text = tail[1:] if tail.startswith(":") else ""
+    else:
+        host, _, port_text = hostport.partition(":")
+    if not port_text:
+        return host or None, None
+    if not port_text.isascii() or not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+        raise BadDatabaseURL(
+            f"the port in the database URL must be a number from 1 to 65535 (host {host or '?'}); "
+            "if your password holds @, : or /, the part after its last @ is read as the host"
+        )
+    return host or None, int(port_text)
 
 
 def redact(url: str | URL) -> str:
@@ -57,109 +131,70 @@ def redact(url: str | URL) -> str:
     try:
         return normalise_url(url).render_as_string(hide_password=True)
     except Exception:  # an unparseable URL may still hold a secret: show nothing of it
-        return "<unparseable database URL>"
+        return "<unreadable database URL>"
 
 
 def engine_name(url: str | URL) -> str:
     return normalise_url(url).get_backend_name()
 
 
-def behind_transaction_pooler(url: URL) -> bool:
+def behind_transaction_pooler(url: URL, env: Mapping[str, str] | None = None) -> bool:
     """Supabase's transaction pooler (port 6543 or a pooler host), pgbouncer in
     transaction mode marked with ?pooler=transaction, or DATABASE_POOLER=transaction."""
-    explicit = url.query.get(POOLER_PARAM) or os.environ.get(POOLER_ENV)
+    env = os.environ if env is None else env
+    explicit = url.query.get(POOLER_PARAM) or env.get(POOLER_ENV)
     if explicit:
         return explicit == "transaction"
     host = (url.host or "").lower()
     return url.port == POOLER_PORT or host.endswith(POOLER_HOST_SUFFIX)
 
 
-def make_engine(url: str | URL | None = None, **overrides: Any) -> Engine:
-    parsed = normalise_url(url if url is not None else database_url())
-    common: dict[str, Any] = {"json_serializer": json_dumps, "json_deserializer": json_loads}
-    if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(parsed, common | overrides)
-    if parsed.get_backend_name() == "postgresql":
-        return _postgres_engine(parsed, common | overrides)
-    raise ValueError(f"unsupported database: {parsed.get_backend_name()} (use sqlite or postgresql)")
+def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise BadDatabaseURL(f"{name} must be a number, not {raw!r}") from None
+    if not low <= value <= high:
+        raise BadDatabaseURL(f"{name} must be between {low:g} and {high:g}, not {raw!r}")
+    return value
 
 
-def _sqlite_engine(url: URL, options: dict[str, Any]) -> Engine:
-    if url.database and url.database != ":memory:":
-        try:  # the embedded default is created on demand
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            pass  # connecting will fail with a clear error; creating an engine must not
+@dataclass(frozen=True)
+class DatabaseSettings:
+    """Bounded waits everywhere: no request waits on the database for long.
 
-    engine = create_engine(
-        url,
-        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},
-        **options,
-    )
-    event.listen(engine, "connect", _sqlite_on_connect)
-    writers = _WriterQueue()
-    event.listen(engine, "begin", writers.on_begin)
-    event.listen(engine, "commit", writers.on_end)
-    event.listen(engine, "rollback", writers.on_end)
-    return engine
+    connect_timeout_s      a new Postgres connection (libpq's minimum is 2)
+    statement_timeout_ms   Postgres ends a statement that runs longer
+    round_trip_deadline_s  the client ends a round trip the server never answers
+                           (a stalled server or network: the socket is shut)
+    sqlite_busy_timeout_s  how long an SQLite writer waits for the write lock
+    pool                   'queue' (a client-side pool) or 'none' (a connection per
+                           request, for serverless hosts)
+    """
 
+    connect_timeout_s: int = 2
+    statement_timeout_ms: int = 2000
+    round_trip_deadline_s: float = 2.5
+    sqlite_busy_timeout_s: float = 2.0
+    pool: str = "queue"
+    pool_size: int = 10
+    max_overflow: int = 30
+    pool_recycle_s: int = 300
+    keepalives_idle_s: int = 10
 
-def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
-    # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own
-    # transaction handling would defer it and could not take the lock up front).
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
-    cursor.close()
-
-
-class _WriterQueue:
-    """Writers take SQLite's write lock when their transaction starts (BEGIN
-    IMMEDIATE), so two writers queue instead of one failing with "database is
-    locked" when it upgrades a read lock half way through. Inside one process
-    they queue on a Python lock first: SQLite's own busy handler waits by
-    sleeping in growing steps (up to 100 ms), which makes a long tail under
-    load. Other processes still meet the busy timeout."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.holder: Any = None
-
-    def on_begin(self, connection: Any) -> None:
-        mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-        if mode == "IMMEDIATE":
-            acquired = self.lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_S)
-            self.holder = connection.connection.dbapi_connection if acquired else None
-        try:
-            connection.exec_driver_sql(f"BEGIN {mode}")
-        except BaseException:
-            self.on_end(connection)
-            raise
-
-    def on_end(self, connection: Any) -> None:
-        raw = connection.connection.dbapi_connection if not connection.invalidated else None
-        if self.holder is not None and (raw is None or raw is self.holder):
-            self.holder = None
-            self.lock.release()
-
-
-def _postgres_engine(url: URL, options: dict[str, Any]) -> Engine:
-    pooler = behind_transaction_pooler(url)
-    url = url.difference_update_query([POOLER_PARAM])
-    connect_args: dict[str, Any] = {}
-    if "connect_timeout" not in url.query:
-        connect_args["connect_timeout"] = 10
-    if pooler:
-        # Transaction poolers hand each transaction to any server connection:
-        # named prepared statements would collide, and a client pool on top of
-        # the pooler only holds connections it does not need (Supabase's advice).
-        connect_args["prepare_threshold"] = None
-        options.setdefault("poolclass", NullPool)
-    else:
-        options.setdefault("pool_pre_ping", True)
-        options.setdefault("pool_size", 10)
-        options.setdefault("max_overflow", 30)
-    return create_engine(url, connect_args=connect_args, **options)
+    @classmethod
+    def from_environment(cls, env: Mapping[str, str] | None = None) -> DatabaseSettings:
+        env = os.environ if env is None else env
+        pool = (env.get("DATABASE_POOL") or "queue").strip().lower()
+        if pool not in ("queue", "none"):
+            raise BadDatabaseURL(f"DATABASE_POOL must be 'queue' or 'none', not {pool!r}")
+        return cls(
+            connect_timeout_s=int(_number(env, "DATABASE_CONNECT_TIMEOUT", 2, 2, 60)),
+            statement_timeout_ms=int(_number(env, "DATABASE_STATEMENT_TIMEOUT_MS", 2000, 100, 600_000)),
+            round_trip_deadline_s=_number(env, "DATABASE_ROUND_TRIP_DEADLINE", 2.5, 0.1, 600),
+            sqlite_busy_timeout_s=_number(env, "SQLITE_BUSY_TIMEOUT", 2.0, 0.05, 600),
+            pool=pool,
+        )

@@ -23,7 +23,8 @@ from sqlalchemy import Connection, Engine, create_engine, inspect
 from sqlalchemy.pool import NullPool
 
 from models import LEGACY_TABLES
-from repository.config import make_engine, redact
+from repository.config import redact
+from repository.engines import make_engine
 from repository.errors import SchemaMismatch
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

@@ -1,498 +1,335 @@
-"""The data operations, run inside one transaction (a unit of work).
+"""The unit of work: the one typed door to the data.
 
-`Repository.unit_of_work()` opens one; every legacy operation is a method here,
-so a chat turn can read once, queue its writes, and commit them whole (or not at
-all). Reads run at once; writes run at once too unless they are queued with
-`deferred()`, in which case they go to the database in one batch at the end.
+`Repository.unit_of_work()` opens one transaction on one connection. Writes are
+queued and go with the next read or at commit, so the statements of a whole
+legacy call or chat turn travel together (one round trip each on Postgres).
+Every row is checked against the value rules (`models.rules`) before it is
+queued: both engines refuse the same values with `InvalidValue`, nothing sent.
+
+A database error inside the unit marks it failed: later operations raise
+`RepositoryError` and the block rolls back whole, even if the caller caught the
+first error (Postgres cannot go on in an aborted transaction, so neither engine
+does).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from functools import wraps
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Executable, Table, delete, func, select, update
-from sqlalchemy.exc import DBAPIError
-
-from models import (
-    AnalyticsEvent,
-    ChatMessage,
-    ChatSession,
-    IntentClassification,
-    RiskDetection,
-    SessionSummary,
-    SystemLog,
-    UserResponse,
-)
-from models.enums import EVENT_TYPES, FSM_STATES, LOG_LEVELS, METHODS, ROLES, STEPS, SUMMARY_TYPES
-from repository import dialect
+from models.rules import row_problems
+from models.yarn import Detection, TurnOutcome, Yarn
+from repository import erasure
+from repository import queries as q
 from repository import validation as check
-from repository.errors import RepositoryError
+from repository.engines import Driver, Wire
+from repository.errors import DatabaseUnavailable, InvalidValue, RepositoryError
+from repository.records import AnalyticsSummary, DetectionRecord, MessageRecord, Removed, SessionRecord
+from repository.sql import Outcome, Query, Step
 
-sessions: Table = ChatSession.__table__  # type: ignore[assignment]
-chat_history: Table = ChatMessage.__table__  # type: ignore[assignment]
-user_responses: Table = UserResponse.__table__  # type: ignore[assignment]
-risk_detections: Table = RiskDetection.__table__  # type: ignore[assignment]
-session_summaries: Table = SessionSummary.__table__  # type: ignore[assignment]
-analytics: Table = AnalyticsEvent.__table__  # type: ignore[assignment]
-intent_classifications: Table = IntentClassification.__table__  # type: ignore[assignment]
-system_logs: Table = SystemLog.__table__  # type: ignore[assignment]
+
+def reply_id(message_id: str | None) -> str | None:
+    """The message id of the bot's reply to the message `message_id`."""
+    return None if message_id is None else f"{message_id}:reply"
 
 
 class UnitOfWork:
-    def __init__(self, connection: Connection, clock: Callable[[], datetime]) -> None:
-        self.connection = connection
+    def __init__(self, wire: Wire, driver: Driver, clock: Callable[[], datetime]) -> None:
+        self.wire = wire
+        self.driver = driver
         self.clock = clock
-        self._queue: list[Executable] = []
-        self._deferring = False
-        # Rows upserted by the queued batch: Postgres cannot upsert one row twice
-        # in one statement, so a second write of the same row starts a new batch.
-        self._queued_keys: set[tuple[Any, ...]] = set()
-        self._flushes = 0
-        # The translated error of an operation that failed in the database: the
-        # whole unit of work then rolls back, even if the caller caught it.
+        self._pending: list[Step] = []
         self.failed: RepositoryError | None = None
 
-    # ---- plumbing -------------------------------------------------------
+    # ---- plumbing ----------------------------------------------------------------
 
-    @contextmanager
-    def deferred(self) -> Iterator[None]:
-        """Queue the writes made inside; they are sent as one batch by `flush()`
-        (called at commit). Operations that must return a value still run now."""
-        self._deferring = True
+    def _row(self, table: str, row: Mapping[str, Any]) -> Mapping[str, Any]:
+        problems = row_problems(table, row)
+        if problems:
+            raise InvalidValue(f"{table}: " + "; ".join(problems))
+        return row
+
+    def _queue(self, query: Query, params: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> None:
+        self._usable()
+        self._pending.append(Step(query, params))
+
+    def _fetch(self, query: Query, params: Mapping[str, Any]) -> Outcome:
+        """Send the queued writes and this statement; its outcome."""
+        self._usable()
+        steps, self._pending = [*self._pending, Step(query, params)], []
+        return self._send(steps)[-1]
+
+    def _send(self, steps: Sequence[Step], *, commit: bool = False) -> list[Outcome]:
         try:
-            yield
-        finally:
-            self._deferring = False
+            return self.wire.send(steps, commit=commit)
+        except Exception as error:
+            translated = self.driver.translate(error)
+            if translated is None:
+                raise
+            if isinstance(translated, DatabaseUnavailable) and self.wire.retryable(error):
+                translated.retryable = True  # type: ignore[attr-defined]
+            self.failed = translated
+            raise translated from error
 
-    def _write(self, *statements: Executable, key: tuple[Any, ...] | None = None) -> None:
-        """`key` names the row an upsert among `statements` writes."""
-        if self._deferring:
-            if key is not None and key in self._queued_keys:
-                self.flush()
-            if key is not None:
-                self._queued_keys.add(key)
-            self._queue.extend(statements)
-        else:
-            self.flush()
-            dialect.execute_batch(self.connection, statements)
+    def _usable(self) -> None:
+        if self.failed is not None:
+            raise RepositoryError("an earlier operation of this unit of work failed; it is rolled back")
 
-    def flush(self) -> None:
-        queued, self._queue = self._queue, []
-        self._queued_keys.clear()
-        if queued:
-            self._flushes += 1
-        dialect.execute_batch(self.connection, queued)
-
-    def _drop_queued_since(self, mark: tuple[int, int]) -> None:
-        """Forget the writes queued since `mark` (an operation failed)."""
-        flushes, length = mark
-        if self._flushes != flushes:  # flushed meanwhile: all that is queued is newer
-            self._queue.clear()
-        else:
-            del self._queue[length:]
+    def commit(self) -> None:
+        """Send what is queued with COMMIT (the repository calls this at the end)."""
+        self._usable()
+        steps, self._pending = self._pending, []
+        self._send(steps, commit=True)
 
     def _now(self) -> datetime:
         return self.clock()
 
     def _cutoff(self, days: Any) -> datetime:
         number = check.whole_number("days", days)
-        assert number is not None
         try:
             return self._now() - timedelta(days=number)
         except OverflowError:  # more days than the calendar holds: every row is newer
             return datetime.min.replace(tzinfo=UTC)
 
-    def _upsert_session(self, session_id: str, now: datetime, **values: Any) -> Executable:
-        """Create the session if absent, else touch last_activity (and set values)."""
-        statement = dialect.insert_for(self.connection, sessions).values(
-            session_id=session_id,
-            fsm_state=values.get("fsm_state", "welcome"),
-            created_at=now,
-            last_activity=now,
-            completed=values.get("completed", False),
-            completion_time=values.get("completion_time"),
-        )
-        changes = {"last_activity": dialect.excluded(sessions).last_activity}
-        changes.update({name: getattr(dialect.excluded(sessions), name) for name in values})
-        return statement.on_conflict_do_update(index_elements=["session_id"], set_=changes)
-
-    # ---- sessions -------------------------------------------------------
+    # ---- sessions ---------------------------------------------------------------
 
     def create_session(self, session_id: str, fsm_state: str = "welcome") -> None:
-        check.text("session_id", session_id)
-        check.choice("fsm_state", fsm_state, FSM_STATES)
         now = self._now()
-        statement = dialect.insert_for(self.connection, sessions).values(
-            session_id=session_id, fsm_state=fsm_state, created_at=now, last_activity=now, completed=False
-        )
-        self._write(statement.on_conflict_do_nothing(index_elements=["session_id"]), key=("sessions", session_id))
+        self._queue(q.CREATE_SESSION, self._row("sessions", {
+            "session_id": session_id, "fsm_state": fsm_state, "created_at": now, "last_activity": now,
+            "completed": False}))
 
-    def get_session_data(self, session_id: str) -> dict[str, Any] | None:
-        check.text("session_id", session_id)
-        self.flush()
-        row = self.connection.execute(
-            select(sessions).where(sessions.c.session_id == session_id)
-        ).mappings().first()
-        return None if row is None else _session_dict(row)
+    def get_session_data(self, session_id: str) -> SessionRecord | None:
+        check.key("session_id", session_id)
+        rows = self._fetch(q.GET_SESSION, {"sid": session_id}).rows
+        return SessionRecord(*rows[0][:4], bool(rows[0][4]), rows[0][5]) if rows else None
 
     def update_session_state(self, session_id: str, fsm_state: str) -> bool:
-        check.text("session_id", session_id)
-        check.choice("fsm_state", fsm_state, FSM_STATES)
-        return self._update_session(session_id, fsm_state=fsm_state, last_activity=self._now())
+        check.key("session_id", session_id)
+        self._row("sessions", {"fsm_state": fsm_state})
+        return self._fetch(q.SET_STATE, {"sid": session_id, "fsm_state": fsm_state, "now": self._now()}).rowcount > 0
 
     def mark_session_completed(self, session_id: str) -> bool:
-        check.text("session_id", session_id)
-        now = self._now()
-        return self._update_session(session_id, completed=True, completion_time=now, last_activity=now)
-
-    def _update_session(self, session_id: str, **values: Any) -> bool:
-        self.flush()
-        result = self.connection.execute(
-            update(sessions).where(sessions.c.session_id == session_id).values(**values)
-        )
-        return result.rowcount > 0
+        check.key("session_id", session_id)
+        return self._fetch(q.MARK_COMPLETED, {"sid": session_id, "now": self._now()}).rowcount > 0
 
     def delete_session(self, session_id: str) -> bool:
-        """Erase a session and everything of it (cascade); analytics stay."""
-        check.text("session_id", session_id)
-        self.flush()
-        result = self.connection.execute(delete(sessions).where(sessions.c.session_id == session_id))
-        return result.rowcount > 0
+        """Erase a yarn: every row about it (repository/erasure.py); analytics
+        stay, without its id. False when there was no such yarn."""
+        return self.erase_session(session_id).sessions > 0
+
+    def erase_session(self, session_id: str) -> Removed:
+        check.key("session_id", session_id)
+        params = {"sid": session_id, "pattern": erasure.like_pattern(session_id)}
+        repairs = [row[0] for row in self._fetch(q.REPAIR_CANDIDATES, params).rows
+                   if erasure.repair_names(row[1], row[2], row[3], session_id)]
+        logs = [row[0] for row in self._fetch(q.LOG_CANDIDATES, params).rows
+                if erasure.log_names(row[1], row[2], row[3], session_id)]
+        events = [(row[0], erasure.strip(row[1], session_id)) for row in self._fetch(q.EVENT_CANDIDATES, params).rows
+                  if erasure.names(row[1], session_id)]
+        if repairs:
+            self._queue(q.DELETE_REPAIR, [{"row_id": row_id} for row_id in repairs])
+        if logs:
+            self._queue(q.DELETE_LOG, [{"row_id": row_id} for row_id in logs])
+        if events:
+            self._queue(q.SET_EVENT_DATA, [{"row_id": row_id, "data": data} for row_id, data in events])
+        sessions = self._fetch(q.DELETE_SESSION, {"sid": session_id}).rowcount
+        return Removed({"sessions": sessions, "data_repairs": len(repairs), "system_logs": len(logs)}, len(events))
 
     def cleanup_old_sessions(self, days: int = 30) -> int:
-        cutoff = self._cutoff(days)
-        self.flush()
-        result = self.connection.execute(
-            delete(sessions).where(sessions.c.completed.is_(True), sessions.c.created_at < cutoff)
-        )
-        return result.rowcount
+        """Erase completed sessions created more than `days` days ago; how many."""
+        return self.cleanup(days, retention=False).sessions
 
-    # ---- messages -------------------------------------------------------
+    def cleanup(self, days: int = 30, *, retention: bool = True) -> Removed:
+        """The legacy clean-up, each session erased whole; with `retention`, also
+        data_repairs and system_logs older than `days` days."""
+        cutoff = self._cutoff(days)
+        removed = Removed()
+        for (session_id,) in self._fetch(q.OLD_COMPLETED, {"cutoff": cutoff}).rows:
+            removed = removed + self.erase_session(session_id)
+        if retention:
+            old_repairs = self._fetch(q.OLD_REPAIRS, {"cutoff": cutoff}).rowcount
+            old_logs = self._fetch(q.OLD_LOGS, {"cutoff": cutoff}).rowcount
+            removed = removed + Removed({"data_repairs": old_repairs, "system_logs": old_logs})
+        return removed
+
+    # ---- messages ---------------------------------------------------------------
 
     def save_message(self, session_id: str, role: str, message: str) -> None:
-        check.text("session_id", session_id)
-        check.choice("role", role, ROLES)
-        check.text("message", message)
+        """Create the session if absent, add the message, touch last_activity."""
         now = self._now()
-        self._write(
-            self._upsert_session(session_id, now),
-            chat_history.insert().values(session_id=session_id, role=role, message=message, ts=now),
-            key=("sessions", session_id),
-        )
+        session = self._row("sessions", {"session_id": session_id, "fsm_state": "welcome",
+                                         "created_at": now, "last_activity": now, "completed": False})
+        row = self._row("chat_history", {"session_id": session_id, "role": role, "message": message,
+                                          "ts": now, "message_id": None})
+        self._queue(q.TOUCH_SESSION, session)
+        self._queue(q.ADD_MESSAGE, row)
 
-    def get_history(self, session_id: str, limit: int | None = 6) -> list[dict[str, Any]]:
+    def get_history(self, session_id: str, limit: int | None = 6) -> list[MessageRecord]:
         """Newest first; ties on ts are broken by insertion order (id)."""
-        check.text("session_id", session_id)
+        check.key("session_id", session_id)
         count = check.count_limit("limit", limit)
-        self.flush()
-        query = (
-            select(chat_history.c.role, chat_history.c.message, chat_history.c.ts)
-            .where(chat_history.c.session_id == session_id)
-            .order_by(chat_history.c.ts.desc().nulls_last(), chat_history.c.id.desc())
-            .limit(count)
-        )
-        return [dict(row) for row in self.connection.execute(query).mappings()]
+        if count is None:
+            outcome = self._fetch(q.HISTORY_ALL, {"sid": session_id})
+        else:
+            outcome = self._fetch(q.HISTORY, {"sid": session_id, "n": count})
+        return [MessageRecord(*row) for row in outcome.rows]
 
-    # ---- step answers ---------------------------------------------------
+    # ---- step answers -----------------------------------------------------------
 
-    def save_user_response(
-        self, session_id: str, step: str, response: str | None, attempt_count: int = 0
-    ) -> None:
-        check.text("session_id", session_id)
-        check.choice("step", step, STEPS)
-        check.text("response", response, optional=True)
-        check.whole_number("attempt_count", attempt_count)
+    def _answer_row(self, session_id: str, step: str, response: str | None, attempts: int) -> Mapping[str, Any]:
+        check.whole_number("attempt_count", attempts)
         now = self._now()
-        statement = dialect.insert_for(self.connection, user_responses).values(
-            session_id=session_id, step=step, response=response,
-            attempt_count=attempt_count, created_at=now, updated_at=now,
-        )
-        excluded = dialect.excluded(user_responses)
-        self._write(statement.on_conflict_do_update(
-            index_elements=["session_id", "step"],
-            set_={"response": excluded.response, "attempt_count": excluded.attempt_count,
-                  "updated_at": excluded.updated_at},
-        ), key=("user_responses", session_id, step))
+        return self._row("user_responses", {"session_id": session_id, "step": step, "response": response,
+                                             "attempt_count": attempts, "created_at": now, "updated_at": now})
+
+    def save_user_response(self, session_id: str, step: str, response: str | None, attempt_count: int = 0) -> None:
+        self._queue(q.SAVE_ANSWER, self._answer_row(session_id, step, response, attempt_count))
 
     def get_user_responses(self, session_id: str) -> dict[str, str]:
-        check.text("session_id", session_id)
-        self.flush()
-        query = select(user_responses.c.step, user_responses.c.response).where(
-            user_responses.c.session_id == session_id,
-            user_responses.c.response.is_not(None),
-            user_responses.c.response != "",
-        )
-        return {step: response for step, response in self.connection.execute(query)}
+        check.key("session_id", session_id)
+        return {step: response for step, response in self._fetch(q.ANSWERS, {"sid": session_id}).rows}
 
     def update_attempt_count(self, session_id: str, step: str) -> int:
         """Atomic +1 (a missing row is created at 1); returns the new count."""
-        check.text("session_id", session_id)
-        check.choice("step", step, STEPS)
-        now = self._now()
-        statement = dialect.insert_for(self.connection, user_responses).values(
-            session_id=session_id, step=step, response=None, attempt_count=1,
-            created_at=now, updated_at=now,
-        )
-        statement = statement.on_conflict_do_update(
-            index_elements=["session_id", "step"],
-            set_={"attempt_count": func.coalesce(user_responses.c.attempt_count, 0) + 1,
-                  "updated_at": dialect.excluded(user_responses).updated_at},
-        ).returning(user_responses.c.attempt_count)
-        self.flush()
-        return int(self.connection.execute(statement).scalar_one())
+        row = {**self._answer_row(session_id, step, None, 1)}
+        return int(self._fetch(q.BUMP_ATTEMPTS, row).scalar())
 
-    # ---- risk -----------------------------------------------------------
+    # ---- risk -------------------------------------------------------------------
 
-    def save_risk_detection(self, session_id: str, trigger_phrase: str, user_message: str) -> None:
-        """The detection and its analytics event, in this one transaction."""
-        check.text("session_id", session_id)
-        check.text("trigger_phrase", trigger_phrase)
-        check.text("user_message", user_message)
-        now = self._now()
-        self._write(
-            risk_detections.insert().values(
-                session_id=session_id, trigger_phrase=trigger_phrase, user_message=user_message,
-                detected_at=now, resources_shown=True,
-            ),
-            analytics.insert().values(
-                event_type="risk_triggered", event_data={"trigger_phrase": trigger_phrase},
-                session_count=1, timestamp=now,
-            ),
-        )
+    def save_risk_detection(self, session_id: str, trigger_phrase: str, user_message: str,
+                            level: str = "crisis", category: str | None = None, *,
+                            at: datetime | None = None) -> None:
+        """The detection and its risk_triggered event (`Detection.event()`, the one
+        shape), in this one transaction."""
+        when = at or self._now()
+        detection = Detection(level, category, trigger_phrase)  # type: ignore[arg-type]
+        self._queue(q.ADD_DETECTION, self._row("risk_detections", {
+            "session_id": session_id, "trigger_phrase": trigger_phrase, "user_message": user_message,
+            "detected_at": when, "resources_shown": True, "level": level, "category": category}))
+        event = detection.event()
+        self.save_analytics_event(event.kind, dict(event.data or {}), at=when)
 
-    def get_risk_detections(self, session_id: str | None = None, limit: int | None = 100) -> list[dict[str, Any]]:
-        check.text("session_id", session_id, optional=True)
+    def get_risk_detections(self, session_id: str | None = None, limit: int | None = 100) -> list[DetectionRecord]:
         count = check.count_limit("limit", limit)
-        self.flush()
-        query = select(risk_detections).order_by(
-            risk_detections.c.detected_at.desc().nulls_last(), risk_detections.c.id.desc()
-        ).limit(count)
-        if session_id is not None:
-            query = query.where(risk_detections.c.session_id == session_id)
-        return [_plain(row) for row in self.connection.execute(query).mappings()]
+        if session_id is None:
+            query, params = (q.DETECTIONS_ALL, {}) if count is None else (q.DETECTIONS, {"n": count})
+        else:
+            check.key("session_id", session_id)
+            query = q.SESSION_DETECTIONS_ALL if count is None else q.SESSION_DETECTIONS
+            params = {"sid": session_id} if count is None else {"sid": session_id, "n": count}
+        return [DetectionRecord(*row[:5], None if row[5] is None else bool(row[5]), *row[6:])
+                for row in self._fetch(query, params).rows]
 
-    # ---- summaries ------------------------------------------------------
+    # ---- summaries, analytics and logs ------------------------------------------
 
-    def save_session_summary(self, session_id: str, summary_type: str, summary_data: dict[str, Any]) -> None:
-        check.text("session_id", session_id)
-        check.choice("summary_type", summary_type, SUMMARY_TYPES)
-        check.json_value("summary_data", summary_data, require_object=True)
-        self._write(session_summaries.insert().values(
-            session_id=session_id, summary_type=summary_type, summary_data=summary_data,
-            generated_at=self._now(),
-        ))
+    def save_session_summary(self, session_id: str, summary_type: str, summary_data: dict[str, Any], *,
+                             at: datetime | None = None) -> None:
+        self._queue(q.ADD_SUMMARY, self._row("session_summaries", {
+            "session_id": session_id, "summary_type": summary_type, "summary_data": summary_data,
+            "generated_at": at or self._now()}))
 
     def get_latest_summary(self, session_id: str, summary_type: str | None = None) -> dict[str, Any] | None:
-        check.text("session_id", session_id)
-        if summary_type is not None:
-            check.choice("summary_type", summary_type, SUMMARY_TYPES)
-        self.flush()
-        query = (
-            select(session_summaries.c.summary_data)
-            .where(session_summaries.c.session_id == session_id)
-            .order_by(session_summaries.c.generated_at.desc().nulls_last(), session_summaries.c.id.desc())
-            .limit(1)
-        )
-        if summary_type is not None:
-            query = query.where(session_summaries.c.summary_type == summary_type)
-        return self.connection.execute(query).scalar()
+        check.key("session_id", session_id)
+        if summary_type is None:
+            return self._fetch(q.LATEST_SUMMARY, {"sid": session_id}).scalar()
+        self._row("session_summaries", {"summary_type": summary_type})
+        return self._fetch(q.LATEST_SUMMARY_OF_TYPE, {"sid": session_id, "summary_type": summary_type}).scalar()
 
-    # ---- analytics and logs ---------------------------------------------
+    def save_analytics_event(self, event_type: str, event_data: Any = None, *, at: datetime | None = None) -> None:
+        self._queue(q.ADD_EVENT, self._row("analytics", {
+            "event_type": event_type, "event_data": event_data, "session_count": 1,
+            "timestamp": at or self._now()}))
 
-    def save_analytics_event(self, event_type: str, event_data: Any = None) -> None:
-        check.choice("event_type", event_type, EVENT_TYPES)
-        check.json_value("event_data", event_data, optional=True)
-        self._write(analytics.insert().values(
-            event_type=event_type, event_data=event_data, session_count=1, timestamp=self._now()
-        ))
-
-    def get_analytics_summary(self, days: int = 7) -> dict[str, Any]:
+    def get_analytics_summary(self, days: int = 7) -> AnalyticsSummary:
         """Events per type and session completion over the last `days` days."""
         cutoff = self._cutoff(days)
-        self.flush()
-        counts = self.connection.execute(
-            select(analytics.c.event_type, func.count())
-            .where(analytics.c.timestamp >= cutoff)
-            .group_by(analytics.c.event_type)
-        )
-        total, completed = self.connection.execute(
-            select(func.count(), func.count().filter(sessions.c.completed.is_(True)))
-            .where(sessions.c.created_at >= cutoff)
-        ).one()
-        rate = round(100.0 * completed / total, 2) if total else 0.0
-        return {
-            "event_counts": {event_type: int(n) for event_type, n in sorted(counts)},
-            "completion_stats": {"total_sessions": int(total), "completed": int(completed), "completion_rate": rate},
-        }
+        counts = self._fetch(q.EVENT_COUNTS, {"cutoff": cutoff}).rows
+        total, completed = self._fetch(q.COMPLETION, {"cutoff": cutoff}).rows[0]
+        return AnalyticsSummary({kind: int(n) for kind, n in sorted(counts)}, int(total), int(completed))
 
     def save_intent_classification(
-        self,
-        session_id: str,
-        user_message: str,
-        intent: str,
-        confidence: float | None,
-        method: str,
-        fsm_state: str | None = None,
-        inference_time_ms: int | None = None,
+        self, session_id: str, user_message: str, intent: str, confidence: float | None, method: str,
+        fsm_state: str | None = None, inference_time_ms: int | None = None, *, at: datetime | None = None,
     ) -> None:
-        check.text("session_id", session_id)
-        check.text("user_message", user_message)
-        check.text("intent", intent)
-        check.confidence(confidence)
-        check.choice("method", method, METHODS)
-        check.text("fsm_state", fsm_state, optional=True)
-        check.whole_number("inference_time_ms", inference_time_ms, optional=True)
-        self._write(intent_classifications.insert().values(
-            session_id=session_id, user_message=user_message, classified_intent=intent,
-            confidence=None if confidence is None else float(confidence), method=method,
-            fsm_state=fsm_state, inference_time_ms=inference_time_ms, created_at=self._now(),
-        ))
+        self._queue(q.ADD_CLASSIFICATION, self._row("intent_classifications", {
+            "session_id": session_id, "user_message": user_message, "classified_intent": intent,
+            "confidence": None if confidence is None else check.number("confidence", confidence),
+            "method": method, "fsm_state": fsm_state, "inference_time_ms": inference_time_ms,
+            "created_at": at or self._now()}))
 
-    def save_system_log(
-        self,
-        log_level: str,
-        component: str,
-        message: str,
-        session_id: str | None = None,
-        error_trace: str | None = None,
-    ) -> None:
-        check.choice("log_level", log_level, LOG_LEVELS)
-        check.text("component", component)
-        check.text("message", message)
-        check.text("session_id", session_id, optional=True)
-        check.text("error_trace", error_trace, optional=True)
-        self._write(system_logs.insert().values(
-            log_level=log_level, component=component, message=message, session_id=session_id,
-            error_trace=error_trace, created_at=self._now(),
-        ))
-
-    # ---- a chat turn ----------------------------------------------------
-
-    def load_turn(self, session_id: str) -> dict[str, Any] | None:
-        """Everything a chat turn needs, in one query, with the session row locked
-        until commit (FOR UPDATE on Postgres; SQLite's write lock is already held):
-        {session..., 'answers': {step: response}, 'attempts': {step: n}, 'turn_count': n}."""
-        check.text("session_id", session_id)
-        self.flush()
-        user_turns = (
-            select(func.count()).where(chat_history.c.session_id == session_id, chat_history.c.role == "user")
-            .scalar_subquery()
-        )
-        query = (
-            select(sessions, user_responses.c.step, user_responses.c.response,
-                   user_responses.c.attempt_count, user_turns.label("turn_count"))
-            .outerjoin(user_responses, user_responses.c.session_id == sessions.c.session_id)
-            .where(sessions.c.session_id == session_id)
-            .with_for_update(of=sessions)
-        )
-        rows = self.connection.execute(query).mappings().all()
-        if not rows:
-            return None
-        state = _session_dict(rows[0])
-        state["answers"] = {r["step"]: r["response"] for r in rows if r["step"] and r["response"]}
-        state["attempts"] = {r["step"]: int(r["attempt_count"] or 0) for r in rows if r["step"]}
-        state["turn_count"] = int(rows[0]["turn_count"])
-        return state
-
-    def record_turn(
-        self,
-        session_id: str,
-        *,
-        session_values: dict[str, Any],
-        messages: list[tuple[str, str]],
-        answers: list[tuple[str, str | None, int]] = (),  # type: ignore[assignment]
-        events: list[tuple[str, Any]] = (),  # type: ignore[assignment]
-        classification: dict[str, Any] | None = None,
-        summary: tuple[str, dict[str, Any]] | None = None,
-        risk: tuple[str, str] | None = None,
-    ) -> None:
-        """Queue everything a turn changes; sent as one batch when the unit of
-        work commits. Session first (children need it), one statement per table."""
-        check.text("session_id", session_id)
-        if "fsm_state" in session_values:
-            check.choice("fsm_state", session_values["fsm_state"], FSM_STATES)
-        now = self._now()
-        if session_values.get("completed") and "completion_time" not in session_values:
-            session_values = {**session_values, "completion_time": now}
-        with self.deferred():
-            self._write(self._upsert_session(session_id, now, **session_values), key=("sessions", session_id))
-            rows = [dict(session_id=session_id, role=check.choice("role", role, ROLES),
-                         message=check.text("message", text), ts=now) for role, text in messages]
-            # One single-row INSERT per row, not a multi-row VALUES: SQLAlchemy
-            # caches the compiled form of the former only.
-            self._write(*(chat_history.insert().values(row) for row in rows))
-            for step, response, attempts in dict((a[0], a) for a in answers).values():
-                self.save_user_response(session_id, step, response, attempts)
-            if risk is not None:
-                self.save_risk_detection(session_id, *risk)
-            if classification is not None:
-                self.save_intent_classification(session_id, **classification)
-            if summary is not None:
-                self.save_session_summary(session_id, *summary)
-            event_rows = [dict(event_type=check.choice("event_type", kind, EVENT_TYPES),
-                               event_data=check.json_value("event_data", data, optional=True),
-                               session_count=1, timestamp=now) for kind, data in events]
-            self._write(*(analytics.insert().values(row) for row in event_rows))
+    def save_system_log(self, log_level: str, component: str, message: str, session_id: str | None = None,
+                        error_trace: str | None = None) -> None:
+        self._queue(q.ADD_LOG, self._row("system_logs", {
+            "log_level": log_level, "component": component, "message": message, "session_id": session_id,
+            "error_trace": error_trace, "created_at": self._now()}))
 
     def ping(self) -> None:
-        self.connection.execute(select(1))
+        self._fetch(q.PING, {})
 
+    # ---- the chat turn -------------------------------------------------------
 
-def _operation(method: Callable[..., Any]) -> Callable[..., Any]:
-    """Wraps each public operation so both engines fail alike inside a unit of
-    work: a database error comes out as the repository's exception at once and
-    marks the unit of work failed (Postgres cannot go on after an error in a
-    transaction; SQLite could, so no engine may), and the writes an operation
-    queued before it failed are dropped, so even a caught error leaves nothing
-    half-written."""
+    def load_yarn(self, session_id: str, message_id: str | None = None) -> Yarn:
+        """The yarn, locked for this turn (created if it is new)."""
+        now = self._now()
+        self._queue(q.CREATE_SESSION, self._row("sessions", {
+            "session_id": session_id, "fsm_state": "welcome", "created_at": now, "last_activity": now,
+            "completed": False}))
+        if message_id is not None:
+            self._row("chat_history", {"message_id": message_id})
+        rows = self._fetch(q.LOAD_YARN, {"sid": session_id, "reply_id": reply_id(message_id)}).rows
+        state, completed, safety_check, _, _, _, turns, detected, replayed = rows[0]
+        return Yarn(
+            session_id=session_id, state=state, completed=bool(completed), safety_check=safety_check,
+            answers={r[3]: r[4] for r in rows if r[3] and r[4]},
+            attempts={r[3]: int(r[5] or 0) for r in rows if r[3]},
+            turn_count=int(turns), had_detection=bool(detected), replayed_reply=replayed,
+        )
 
-    @wraps(method)
-    def run(self: UnitOfWork, *args: Any, **kwargs: Any) -> Any:
-        if self.failed is not None:
-            raise RepositoryError("an earlier operation of this unit of work failed; it is rolled back")
-        mark = (self._flushes, len(self._queue))
-        try:
-            return method(self, *args, **kwargs)
-        except DBAPIError as error:
-            self._drop_queued_since(mark)
-            self.failed = dialect.translate(error)
-            raise self.failed from error
-        except BaseException:
-            self._drop_queued_since(mark)
-            raise
+    def record_turn(self, yarn: Yarn, outcome: TurnOutcome) -> None:
+        """Queue every row of the outcome (sent at commit, in one round trip)."""
+        now = outcome.at or self._now()
+        sid = yarn.session_id
+        session = self._row("sessions", {"fsm_state": outcome.state, "safety_check": outcome.safety_check})
+        query = q.TURN_SESSION_COMPLETED if outcome.completed else q.TURN_SESSION
+        self._queue(query, {"sid": sid, "now": now, **session})
+        self._queue(q.ADD_MESSAGE, [self._row("chat_history", {
+            "session_id": sid, "role": m.role, "message": m.text, "ts": now, "message_id": m.message_id,
+        }) for m in outcome.messages])
+        for update in {a.step: a for a in outcome.answers}.values():
+            self._queue(q.SAVE_ANSWER, self._row("user_responses", {
+                "session_id": sid, "step": update.step, "response": update.response,
+                "attempt_count": update.attempt_count, "created_at": now, "updated_at": now}))
+        if outcome.classification is not None:
+            found = outcome.classification
+            self.save_intent_classification(sid, outcome.user_message or "", found.intent, found.confidence,
+                                            found.method, outcome.classified_state, found.inference_time_ms, at=now)
+        if outcome.summary is not None:
+            self.save_session_summary(sid, "complete", dict(outcome.summary), at=now)
+        self._detection(sid, outcome.detection, outcome.user_message, now)
+        for event in outcome.events:
+            self.save_analytics_event(event.kind, None if event.data is None else dict(event.data), at=now)
 
-    return run
+    def _detection(self, sid: str, detection: Detection | None, message: str | None, now: datetime) -> None:
+        if detection is not None:
+            self.save_risk_detection(sid, detection.trigger_phrase, message or "", detection.level,
+                                     detection.category, at=now)
 
-
-OPERATIONS = (
-    "create_session", "get_session_data", "update_session_state", "mark_session_completed",
-    "delete_session", "cleanup_old_sessions", "save_message", "get_history", "save_user_response",
-    "get_user_responses", "update_attempt_count", "save_risk_detection", "get_risk_detections",
-    "save_session_summary", "get_latest_summary", "save_analytics_event", "get_analytics_summary",
-    "save_intent_classification", "save_system_log", "load_turn", "record_turn", "ping",
-)
-for _name in OPERATIONS:
-    setattr(UnitOfWork, _name, _operation(getattr(UnitOfWork, _name)))
-
-
-def _session_dict(row: Any) -> dict[str, Any]:
-    return {
-        "session_id": row["session_id"],
-        "fsm_state": row["fsm_state"],
-        "created_at": row["created_at"],
-        "last_activity": row["last_activity"],
-        "completed": bool(row["completed"]),
-        "completion_time": row["completion_time"],
-    }
-
-
-def _plain(row: Any) -> dict[str, Any]:
-    out = dict(row)
-    for key, value in out.items():
-        if isinstance(value, bool) or key == "resources_shown":
-            out[key] = None if value is None else bool(value)
-    return out
+    def keep(self, session_id: str, outcome: TurnOutcome) -> bool:
+        """Write a turn kept in the outbox; False when it was written before."""
+        check.key("session_id", session_id)
+        first = next((m.message_id for m in outcome.messages if m.message_id), None)
+        if first is not None and self._fetch(q.MESSAGE_IDS_PRESENT, {"message_id": first}).scalar():
+            return False
+        at = outcome.at or self._now()
+        self._queue(q.CREATE_SESSION, self._row("sessions", {
+            "session_id": session_id, "fsm_state": "welcome", "created_at": at, "last_activity": at,
+            "completed": False}))
+        self._queue(q.KEEP_MESSAGE, [self._row("chat_history", {
+            "session_id": session_id, "role": m.role, "message": m.text, "ts": at, "message_id": m.message_id,
+        }) for m in outcome.messages])
+        self._detection(session_id, outcome.detection, outcome.user_message, at)
+        for event in outcome.events:
+            self.save_analytics_event(event.kind, None if event.data is None else dict(event.data), at=at)
+        return True

@@ -29,12 +29,11 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from models.repair import _json_storable
+from models.repair import json_storable
+from models.rules import INT32
 from models.types import json_dumps
 from transfer.checksum import canonical_json
 from transfer.tables import Column
-
-INT32 = (-(2**31), 2**31 - 1)
 NONE = type(None)
 _TS = r"(?!0000)[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01]) (?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?"
 TS_ONE = re.compile(_TS, re.ASCII)
@@ -65,9 +64,9 @@ def value_ok(column: Column, value: Any, target: str) -> bool:
             return False
         if target == "postgresql" and not INT32[0] <= value <= INT32[1]:
             return False
-        return _in_range(column, value)
+        return column.in_range(value)
     if kind == "float":
-        return type(value) is float and math.isfinite(value) and _in_range(column, value)
+        return type(value) is float and math.isfinite(value) and column.in_range(value)
     if kind == "text":
         return type(value) is str and (target != "postgresql" or "\x00" not in value)
     if kind == "check":
@@ -79,10 +78,6 @@ def value_ok(column: Column, value: Any, target: str) -> bool:
     if kind == "json":
         return type(value) is str
     raise AssertionError(kind)  # pragma: no cover
-
-
-def _in_range(column: Column, value: float) -> bool:
-    return (column.low is None or value >= column.low) and (column.high is None or value <= column.high)
 
 
 def bad_rows(column: Column, values: Sequence[Any], target: str) -> set[int]:
@@ -117,10 +112,10 @@ def _column_ok(column: Column, values: Sequence[Any], target: str) -> bool:
         low, high = min(present), max(present)
         if target == "postgresql" and (low < INT32[0] or high > INT32[1]):
             return False
-        return _in_range(column, low) and _in_range(column, high)
+        return column.in_range(low) and column.in_range(high)
     if kind == "float":
         low, high = min(present), max(present)
-        return math.isfinite(low) and math.isfinite(high) and _in_range(column, low) and _in_range(column, high)
+        return math.isfinite(low) and math.isfinite(high) and column.in_range(low) and column.in_range(high)
     if kind == "text":
         return target != "postgresql" or "\x00" not in "".join(present)
     if kind == "bool":
@@ -191,7 +186,7 @@ def convert_json(
             continue
         try:
             value, simple = parse_json_fast(text)
-            if (not simple and not _json_storable(value, target)) or (value is None and not nullable):
+            if (not simple and not json_storable(value, target)) or (value is None and not nullable):
                 raise ValueError("needs repair")
             if value is None:  # JSON null is stored as SQL NULL (docs/architecture.md)
                 stored_out.append(None)

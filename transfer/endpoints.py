@@ -14,11 +14,12 @@ from sqlalchemy import Engine, create_engine, inspect
 from sqlalchemy.engine import URL
 from sqlalchemy.pool import NullPool
 
-from repository.config import make_engine, normalise_url, redact
+from repository.config import normalise_url, redact
+from repository.engines import make_engine
 from repository.schema import current_revision, database_state
 from repository.schema import head_revision as _head_revision
 from transfer.reader import PostgresReader, SqliteReader, sqlite_uri
-from transfer.tables import SPECS
+from transfer.tables import ADDED_COLUMNS, SPECS
 from transfer.writer import EmptyTarget, PostgresTarget, SqliteTarget, Target
 
 
@@ -91,7 +92,7 @@ def _check_columns(connection: Any, where: str) -> None:
                 continue
             raise TransferError(f"{where} has no table {name}")
         columns = {column["name"] for column in inspector.get_columns(name)}
-        missing = set(spec.names) - columns
+        missing = set(spec.names) - columns - set(ADDED_COLUMNS.get(name, ()))
         if missing:
             raise TransferError(f"{where}: table {name} lacks columns {', '.join(sorted(missing))}")
 

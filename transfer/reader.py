@@ -30,6 +30,7 @@ from sqlalchemy import Engine
 
 from models import SESSION_CHILD_TABLES
 from models.repair import Repair, RowRepairer, parse_timestamp, placeholder_session
+from repository.engines.sqlite import connect_file
 from transfer.checksum import column_digests, convert, digest
 from transfer.pipeline import prefetch
 from transfer.clean import (
@@ -42,7 +43,7 @@ from transfer.clean import (
     pad_timestamps,
     parse_json_fast,
 )
-from transfer.tables import SESSION_TIME_COLUMN, SPECS, Column, TableSpec
+from transfer.tables import SESSION_TIME_COLUMN, SPECS, Column, TableSpec, absent_literal
 
 DEFAULT_CHUNK = 20_000
 PARALLEL_READS = 2  # connections reading a Postgres table at once when verifying
@@ -79,7 +80,9 @@ def _order(spec: TableSpec, engine: str) -> str:
 # --------------------------------------------------------------------------
 
 
-def _postgres_expression(column: Column, mode: str) -> str:
+def _postgres_expression(column: Column, mode: str, absent: frozenset[str] = frozenset(), table: str = "") -> str:
+    if column.name in absent:
+        return f"{absent_literal(table, column.name)}::text"
     q = column.quoted
     if column.kind == "ts":
         return f"to_char({q} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
@@ -96,12 +99,12 @@ def _postgres_expression(column: Column, mode: str) -> str:
 _BACKSLASH, _BACKSLASH2, _ESC_R, _ESC_U = r"E'\\'", r"E'\\\\'", r"E'\\R'", r"E'\\U'"
 
 
-def _postgres_row_digest(spec: TableSpec) -> str:
+def _postgres_row_digest(spec: TableSpec, absent: frozenset[str] = frozenset()) -> str:
     """SQL for the row checksum (see transfer.checksum: values joined by
     chr(31), NULL as chr(30), text escaped), computed by the server."""
     parts = []
     for column in spec.columns:
-        e = _postgres_expression(column, "verify")
+        e = _postgres_expression(column, "verify", absent, spec.name)
         if column.kind in ("pk", "int"):
             e = f"({e})::text"
         elif column.kind in ("text", "check"):
@@ -110,15 +113,23 @@ def _postgres_row_digest(spec: TableSpec) -> str:
     return f"decode(md5({' || chr(31) || '.join(parts)}), 'hex')"
 
 
-def postgres_select(spec: TableSpec, mode: str, *, rendered: bool = False) -> str:
+def postgres_select(spec: TableSpec, mode: str, *, rendered: bool = False,
+                    absent: frozenset[str] = frozenset()) -> str:
     """Mode 'verify', rendered: the key and the row checksum (computed by the
-    server); otherwise every column, plus the checksum last when rendered."""
+    server); otherwise every column, plus the checksum last when rendered.
+    `absent` columns (an older source) are read as their defaults."""
     if mode == "verify" and rendered:
-        return f"SELECT {spec.columns[0].quoted}, {_postgres_row_digest(spec)} FROM {spec.quoted}"
-    body = ", ".join(_postgres_expression(c, mode) for c in spec.columns)
+        return f"SELECT {spec.columns[0].quoted}, {_postgres_row_digest(spec, absent)} FROM {spec.quoted}"
+    body = ", ".join(_postgres_expression(c, mode, absent, spec.name) for c in spec.columns)
     if rendered:
-        body += f", {_postgres_row_digest(spec)}"
+        body += f", {_postgres_row_digest(spec, absent)}"
     return f"SELECT {body} FROM {spec.quoted}"
+
+
+def sqlite_select(spec: TableSpec, absent: frozenset[str] = frozenset()) -> str:
+    parts = [f"{absent_literal(spec.name, c.name)} AS {c.quoted}" if c.name in absent else c.quoted
+             for c in spec.columns]
+    return f"SELECT {', '.join(parts)} FROM {spec.quoted}"
 
 
 # --------------------------------------------------------------------------
@@ -290,11 +301,12 @@ class SqliteReader(_KeyedSource):
         self.strict = strict
         self.fast = fast
         self._undecodable = 0
-        self.conn = sqlite3.connect(sqlite_uri(path), uri=True, isolation_level=None, check_same_thread=False)
-        self.conn.execute("PRAGMA busy_timeout = 30000")
+        self.conn = connect_file(path, read_only=True)
         self.conn.execute("BEGIN")  # one snapshot for every read of this run
         self.utf8 = self.conn.execute("PRAGMA encoding").fetchone()[0] == "UTF-8"
         self.tables = {row[0] for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        self.absent = {t: frozenset(c.name for c in SPECS[t].columns) - {
+            row[1] for row in self.conn.execute(f"PRAGMA table_info({SPECS[t].quoted})")} for t in SPECS if t in self.tables}
 
     def _text(self, data: bytes) -> Any:
         """The text decoder once a value that is not UTF-8 was met (slower than str)."""
@@ -340,7 +352,7 @@ class SqliteReader(_KeyedSource):
         shaper = _Shaper(
             spec, mode, self.target, check=not self.strict, sums=mode == "verify" or checksums, fast=self.fast
         )
-        select = f"SELECT {spec.column_list} FROM {spec.quoted}"
+        select = sqlite_select(spec, self.absent.get(table, frozenset()))
         names = spec.names
         last: list[Any] = []
         while True:
@@ -446,6 +458,12 @@ class PostgresReader(_KeyedSource):
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
             )
         }
+        present: dict[str, set[str]] = {}
+        for table, column in self.pg.execute(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()"
+        ):
+            present.setdefault(table, set()).add(column)
+        self.absent = {t: frozenset(c.name for c in SPECS[t].columns) - present.get(t, set()) for t in SPECS}
 
     def close(self) -> None:
         try:
@@ -480,7 +498,7 @@ class PostgresReader(_KeyedSource):
                 params.append(value)
         sums = mode == "verify" or checksums
         rendered = sums and sql_rendered(spec) and self.utf8
-        select = postgres_select(spec, mode, rendered=rendered)
+        select = postgres_select(spec, mode, rendered=rendered, absent=self.absent.get(table, frozenset()))
         # Rows from Postgres are clean: nothing to check or repair, only shaped.
         shaper = _Shaper(spec, mode, "postgresql", check=False, sums=sums and not rendered)
         shape = partial(_shape_postgres, shaper, mode, rendered, len(spec.columns))

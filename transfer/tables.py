@@ -13,13 +13,14 @@ decides how it is read, written and normalised:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Boolean, Float, Integer, Table
+from sqlalchemy import Table
 
 from models import LEGACY_TABLES, Base
-from models.repair import CHECK_LISTS, RANGES
+from models.rules import RULES, ColumnRule
 from repository.adoption import CHILD_TIME_COLUMN
-from models.types import JSONValue, UTCDateTime
+from repository.schema import LEGACY_COLUMNS
 
 # data_repairs first (the source's own records keep their ids), then parents
 # before children (foreign keys).
@@ -27,18 +28,7 @@ COPY_ORDER: tuple[str, ...] = ("data_repairs", *LEGACY_TABLES)
 SESSION_TIME_COLUMN: dict[str, str] = CHILD_TIME_COLUMN
 
 
-@dataclass(frozen=True)
-class Column:
-    name: str
-    kind: str
-    nullable: bool
-    allowed: tuple[str, ...] | None = None
-    low: float | None = None
-    high: float | None = None
-
-    @property
-    def quoted(self) -> str:
-        return '"' + self.name.replace('"', '""') + '"'
+Column = ColumnRule  # a column as the tool sees it: the one value rule of models.rules
 
 
 @dataclass(frozen=True)
@@ -75,42 +65,32 @@ class TableSpec:
         return Base.metadata.tables[self.name]
 
 
-def _kind(table: Table, name: str) -> str:
-    column = table.columns[name]
-    kind = column.type
-    if column.primary_key and isinstance(kind, Integer):
-        return "pk"
-    if isinstance(kind, UTCDateTime):
-        return "ts"
-    if isinstance(kind, JSONValue):
-        return "json"
-    if isinstance(kind, Boolean):
-        return "bool"
-    if isinstance(kind, Float):
-        return "float"
-    if isinstance(kind, Integer):
-        return "int"
-    return "check" if (table.name, name) in CHECK_LISTS else "text"
-
-
 def _spec(name: str) -> TableSpec:
-    table = Base.metadata.tables[name]
-    columns = []
-    for column in table.columns:
-        low, high = RANGES.get((name, column.name), (None, None))
-        columns.append(
-            Column(
-                name=column.name,
-                kind=_kind(table, column.name),
-                nullable=bool(column.nullable) and not column.primary_key,
-                allowed=CHECK_LISTS.get((name, column.name)),
-                low=low,
-                high=high,
-            )
-        )
+    columns = tuple(RULES[name].values())
     key = "session_id" if name == "sessions" else "id"
     assert columns[0].name == key, f"{name}: the key must be the first column"
-    return TableSpec(name, tuple(columns))
+    return TableSpec(name, columns)
 
 
 SPECS: dict[str, TableSpec] = {name: _spec(name) for name in COPY_ORDER}
+
+
+def _default_of(table: str, name: str) -> Any:
+    default = Base.metadata.tables[table].columns[name].server_default
+    text = str(getattr(default, "arg", "")) if default is not None else ""
+    return text[1:-1] if len(text) >= 2 and text[0] == text[-1] == "'" else None
+
+
+# Columns added after the legacy schema (migrations 0004 and 0005): a source
+# made before them (a legacy file, an older database) reads each as its default
+# ("crisis" for a detection: the old chatbot had one tier).
+ADDED_COLUMNS: dict[str, dict[str, Any]] = {
+    table: {c.name: _default_of(table, c.name) for c in SPECS[table].columns if c.name not in LEGACY_COLUMNS[table]}
+    for table in LEGACY_TABLES
+}
+
+
+def absent_literal(table: str, name: str) -> str:
+    """SQL for a column the source does not have: its default, as a literal."""
+    value = ADDED_COLUMNS[table][name]
+    return "NULL" if value is None else "'" + str(value).replace("'", "''") + "'"

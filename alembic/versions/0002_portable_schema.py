@@ -1,10 +1,16 @@
 """Portable schema: aware UTC timestamps, JSON/jsonb, identities, named constraints,
 data_repairs, and the legacy views on both engines.
 
-SQLite (a legacy file or the baseline): dirty rows are repaired in place first
-(`repository.adoption`, every change recorded in data_repairs), then each table
-is rebuilt through Alembic's batch mode into the new shape, rows kept.
-Postgres: the tables are created.
+SQLite (a legacy file or the baseline): dirty rows are repaired in place first,
+then each table is rebuilt through Alembic's batch mode into the new shape, rows
+kept. The repair is the adoption step's, not this migration's: env.py hands it
+in as `config.attributes["legacy_repair"]` (repository/adoption.py, the same
+value rules the copy tool applies to legacy rows), every change recorded in
+data_repairs. Without it (an empty baseline) there is nothing to repair.
+Postgres: the tables are created (offline `--sql` too).
+
+Frozen: imports nothing of the project; the lists, types and views of this
+revision are written out here.
 
 Revision ID: 0002
 Revises: 0001
@@ -12,20 +18,32 @@ Create Date: 2026-11-25
 """
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import sqlalchemy as sa
-from alembic import op
-from models import NAMING_CONVENTION
-from models.legacy import legacy_statements
-from models.enums import EVENT_TYPES, FSM_STATES, LOG_LEVELS, METHODS, ROLES, STEPS, SUMMARY_TYPES, sql_in_list
-from models.types import JSONValue, UTCDateTime, utcnow
-from models.views import create_view_statements, drop_view_statements
+from alembic import context, op
+from sqlalchemy.dialects import postgresql
 
 revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+FSM_STATES = ("welcome", "support_people", "strengths", "worries", "goals", "summary", "llm_conversation")
+ROLES = ("user", "bot")
+STEPS = ("support_people", "strengths", "worries", "goals")
+SUMMARY_TYPES = ("partial", "complete", "llm_context")
+EVENT_TYPES = ("session_started", "session_completed", "step_completed", "risk_triggered", "llm_fallback_used",
+               "distilbert_used", "rule_based_used", "llm_turn_completed")
+METHODS = ("distilbert", "rule_based", "hybrid")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 TABLE_ORDER = (
     "sessions",
     "chat_history",
@@ -36,10 +54,31 @@ TABLE_ORDER = (
     "intent_classifications",
     "system_logs",
 )
+LEGACY_SCRIPT = Path(__file__).resolve().parent.parent / "legacy_v2.sql"
+
+
+def sql_in_list(column: str, values: tuple[str, ...]) -> str:
+    quoted = ", ".join("'" + value.replace("'", "''") + "'" for value in values)
+    return f"{column} IN ({quoted})"
+
+
+def _dialect() -> str:
+    return op.get_context().dialect.name
+
+
+def _now() -> sa.TextClause:
+    """'now' with the repository's precision (UTC text with microseconds on SQLite)."""
+    if _dialect() == "sqlite":
+        return sa.text("(strftime('%Y-%m-%d %H:%M:%f000', 'now'))")
+    return sa.text("now()")
+
+
+def _json() -> sa.types.TypeEngine:
+    return sa.Text().with_variant(postgresql.JSONB(none_as_null=True), "postgresql")
 
 
 def _ts(name: str) -> sa.Column:
-    return sa.Column(name, UTCDateTime(), nullable=True, server_default=utcnow())
+    return sa.Column(name, sa.DateTime(timezone=True), nullable=True, server_default=_now())
 
 
 def _id() -> sa.Column:
@@ -62,7 +101,7 @@ def tables(metadata: sa.MetaData) -> dict[str, sa.Table]:
         sa.Column("fsm_state", sa.Text(), nullable=False, server_default=sa.text("'welcome'")),
         _ts("created_at"), _ts("last_activity"),
         sa.Column("completed", sa.Boolean(), nullable=True, server_default=sa.false()),
-        sa.Column("completion_time", UTCDateTime(), nullable=True),
+        sa.Column("completion_time", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint(sql_in_list("fsm_state", FSM_STATES), name="fsm_state"),
         sa.Index(None, "last_activity"), sa.Index(None, "completed"),
     )
@@ -95,7 +134,7 @@ def tables(metadata: sa.MetaData) -> dict[str, sa.Table]:
     t["session_summaries"] = sa.Table(
         "session_summaries", metadata, _id(), _session(),
         sa.Column("summary_type", sa.Text(), nullable=False),
-        sa.Column("summary_data", JSONValue(), nullable=False),
+        sa.Column("summary_data", _json(), nullable=False),
         _ts("generated_at"),
         sa.CheckConstraint(sql_in_list("summary_type", SUMMARY_TYPES), name="summary_type"),
         sa.Index(None, "session_id"), sa.Index(None, "summary_type"), **auto,
@@ -103,7 +142,7 @@ def tables(metadata: sa.MetaData) -> dict[str, sa.Table]:
     t["analytics"] = sa.Table(
         "analytics", metadata, _id(),
         sa.Column("event_type", sa.Text(), nullable=False),
-        sa.Column("event_data", JSONValue(), nullable=True),
+        sa.Column("event_data", _json(), nullable=True),
         sa.Column("session_count", sa.Integer(), nullable=True, server_default=sa.text("1")),
         _ts("timestamp"),
         sa.CheckConstraint(sql_in_list("event_type", EVENT_TYPES), name="event_type"),
@@ -143,10 +182,71 @@ def tables(metadata: sa.MetaData) -> dict[str, sa.Table]:
         sa.Column("action", sa.Text(), nullable=False),
         sa.Column("detail", sa.Text(), nullable=False),
         sa.Column("original", sa.Text(), nullable=False),
-        sa.Column("repaired_at", UTCDateTime(), nullable=False, server_default=utcnow()),
+        sa.Column("repaired_at", sa.DateTime(timezone=True), nullable=False, server_default=_now()),
         sa.Index(None, "table_name", "row_key"), **auto,
     )
     return t
+
+
+VIEW_NAMES = ("sessions_to_cleanup", "daily_analytics", "session_completion_stats")
+# The three legacy views, written per engine so both return the same rows: days
+# are UTC calendar days as 'YYYY-MM-DD' text, completion_rate a float.
+VIEWS = {
+    "sqlite": {
+        "sessions_to_cleanup": """
+            SELECT session_id, created_at FROM sessions
+            WHERE completed = 1
+              AND created_at < strftime('%Y-%m-%d %H:%M:%f000', 'now', '-30 days')""",
+        "daily_analytics": """
+            SELECT date(timestamp) AS date, event_type, COUNT(*) AS event_count,
+                   SUM(session_count) AS total_sessions
+            FROM analytics GROUP BY date(timestamp), event_type
+            ORDER BY date DESC, event_type""",
+        "session_completion_stats": """
+            SELECT date(created_at) AS date, COUNT(*) AS total_sessions,
+                   SUM(CASE WHEN completed = 1 THEN 1 ELSE 0 END) AS completed_sessions,
+                   ROUND(100.0 * SUM(CASE WHEN completed = 1 THEN 1 ELSE 0 END) / COUNT(*), 2)
+                       AS completion_rate
+            FROM sessions GROUP BY date(created_at) ORDER BY date DESC""",
+    },
+    "postgresql": {
+        "sessions_to_cleanup": """
+            SELECT session_id, created_at FROM sessions
+            WHERE completed AND created_at < now() - interval '30 days'""",
+        "daily_analytics": """
+            SELECT to_char(timestamp AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS date, event_type,
+                   COUNT(*) AS event_count, SUM(session_count)::bigint AS total_sessions
+            FROM analytics GROUP BY 1, event_type
+            ORDER BY date DESC, event_type""",
+        "session_completion_stats": """
+            SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS date,
+                   COUNT(*) AS total_sessions,
+                   SUM(CASE WHEN completed THEN 1 ELSE 0 END) AS completed_sessions,
+                   ROUND(100.0 * SUM(CASE WHEN completed THEN 1 ELSE 0 END) / COUNT(*), 2)::float8
+                       AS completion_rate
+            FROM sessions GROUP BY 1 ORDER BY date DESC""",
+    },
+}
+
+
+def create_views() -> None:
+    dialect = _dialect()
+    # security_invoker (Postgres 15+): a view must not let Supabase's anon role
+    # read through Row Level Security with the owner's rights.
+    options = " WITH (security_invoker = true)" if dialect == "postgresql" else ""
+    for name in VIEW_NAMES:
+        op.execute(f"CREATE VIEW {name}{options} AS {VIEWS[dialect][name].strip()}")
+
+
+def drop_views() -> None:
+    for name in VIEW_NAMES:
+        op.execute(f"DROP VIEW IF EXISTS {name}")
+
+
+def legacy_statements() -> list[str]:
+    lines = [line for line in LEGACY_SCRIPT.read_text(encoding="utf-8").splitlines()
+             if not line.lstrip().startswith("--")]
+    return [statement.strip() for statement in "\n".join(lines).split(";") if statement.strip()]
 
 
 def _legacy_indexes(bind: sa.Connection) -> list[str]:
@@ -157,26 +257,27 @@ def _legacy_indexes(bind: sa.Connection) -> list[str]:
 
 
 def upgrade() -> None:
-    bind = op.get_bind()
     new = tables(sa.MetaData(naming_convention=NAMING_CONVENTION))
-    if bind.dialect.name != "sqlite":
+    if _dialect() != "sqlite":
+        # DDL of this revision's own tables (names from its own convention);
+        # op.execute renders it in offline (--sql) mode too.
         for name in (*TABLE_ORDER, "data_repairs"):
-            new[name].create(bind)
+            op.execute(sa.schema.CreateTable(new[name]))
+            for index in sorted(new[name].indexes, key=lambda i: i.name or ""):
+                op.execute(sa.schema.CreateIndex(index))
     else:
-        _upgrade_sqlite(bind, new)
-    for statement in create_view_statements(bind.dialect.name):
-        op.execute(statement)
+        _upgrade_sqlite(op.get_bind(), new)
+    create_views()
 
 
 def _upgrade_sqlite(bind: sa.Connection, new: dict[str, sa.Table]) -> None:
-    from repository.adoption import repair_legacy_rows
-
-    for statement in drop_view_statements():
-        op.execute(statement)
+    drop_views()
     for index in _legacy_indexes(bind):
         op.execute(f'DROP INDEX "{index}"')
     new["data_repairs"].create(bind)
-    repair_legacy_rows(bind, new["data_repairs"])
+    repair = context.config.attributes.get("legacy_repair")
+    if repair is not None:
+        repair(bind, new["data_repairs"])
     for name in TABLE_ORDER:
         with op.batch_alter_table(name, copy_from=new[name], recreate="always"):
             pass
@@ -186,10 +287,8 @@ def _upgrade_sqlite(bind: sa.Connection, new: dict[str, sa.Table]) -> None:
 
 
 def downgrade() -> None:
-    bind = op.get_bind()
-    for statement in drop_view_statements():
-        op.execute(statement)
-    if bind.dialect.name != "sqlite":
+    drop_views()
+    if _dialect() != "sqlite":
         for name in ("data_repairs", *reversed(TABLE_ORDER)):
             op.drop_table(name)
         return

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, default_exceptions
 
 from repository import DatabaseUnavailable
@@ -22,10 +24,23 @@ MESSAGES = {
     500: "Something went wrong on our side. Please try again.",
     503: "The service is not available right now. Please try again soon.",
 }
+_MISSING = object()
 
 
 def error_response(status: int, message: str | None = None) -> tuple[Response, int]:
     return jsonify({"error": message or MESSAGES.get(status, "Error"), "status": status}), status
+
+
+def read_json(*, quiet: bool = False) -> Any:
+    """The request body as JSON. Deeply nested, badly encoded or broken JSON is
+    a 400 (werkzeug's own parser would let a RecursionError through)."""
+    try:
+        return json.loads(request.get_data(cache=True).decode("utf-8"))
+    except (ValueError, RecursionError, UnicodeDecodeError):
+        if quiet:
+            return None
+        abort_json(400, "The body must be valid JSON, like {\"message\": \"hi\"}.")
+    return None
 
 
 def register(app: Flask) -> None:

@@ -2,7 +2,7 @@
 
 The AIMhi team edits the TOML file, not the code. ``load_content`` checks it fully
 (every key the flow uses, enough distinct variants, only the placeholders each key
-allows, balanced braces, phone numbers exactly as in ``CRISIS_RESOURCES``) and raises
+allows, balanced braces, phone numbers exactly as in ``app/yarn/resources.py``) and raises
 one ``ContentError`` listing every problem. The default file is loaded when this
 module is imported, so a broken file stops the app at start-up, not mid-yarn.
 
@@ -15,14 +15,16 @@ import re
 import string
 import tomllib
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 from app.yarn.intent import STEPS
-from app.yarn.risk import CRISIS_RESOURCES, RiskDetector
+from app.yarn.resources import EXACT_NUMBERS
+from app.yarn.risk import RiskDetector
 
 __all__ = [
     "DEFAULT_PATH",
@@ -31,7 +33,6 @@ __all__ = [
     "Content",
     "ContentError",
     "ReplySpec",
-    "crisis_reply",
     "default_content",
     "load_content",
     "reply",
@@ -81,6 +82,9 @@ def _build_specs() -> dict[str, ReplySpec]:
         "closing": ReplySpec(3),
         "llm_handoff": ReplySpec(2),
         "crisis_continue": ReplySpec(3),
+        "fallback": ReplySpec(2),
+        "fallback_unsaved": ReplySpec(2),
+        "closing_support": ReplySpec(3),
     })
     return specs
 
@@ -88,7 +92,7 @@ def _build_specs() -> dict[str, ReplySpec]:
 # Every reply key flow.py uses, with its minimum number of variants and allowed placeholders.
 REPLY_SPECS: Mapping[str, ReplySpec] = MappingProxyType(_build_specs())
 
-_EXACT_NUMBERS = frozenset(r.number for r in CRISIS_RESOURCES)
+_EXACT_NUMBERS = EXACT_NUMBERS
 _DIGIT_RUN_RE = re.compile(r"\d+(?:[ \u00a0]\d+)*")
 _FORMATTER = string.Formatter()
 
@@ -124,6 +128,12 @@ def _placeholders(where: str, text: str) -> tuple[set[str], list[str]]:
     return names, problems
 
 
+SAFETY_TEXTS: tuple[str, ...] = (
+    "checkin", "checkin_outro", "checkin_safe", "other_crisis", "other_crisis_outro", "other_concern",
+    "other_concern_outro", "abuse", "abuse_outro", "bullying", "bullying_outro", "sextortion", "sextortion_outro",
+)
+
+
 @dataclass(frozen=True)
 class Content:
     path: Path
@@ -131,7 +141,9 @@ class Content:
     topics: Mapping[str, str]
     crisis_intro: str
     crisis_outro: str
-    risk_extra_phrases: tuple[str, ...]
+    safety: Mapping[str, str]
+    crisis_phrases: tuple[str, ...] = ()
+    concern_phrases: tuple[str, ...] = ()
 
     def variants(self, key: str) -> tuple[str, ...]:
         try:
@@ -165,125 +177,117 @@ class Content:
         except KeyError:
             raise ContentError(f"no topic {step!r} in {self.path}") from None
 
-    def crisis_reply(self) -> str:
-        lines = [self.crisis_intro, ""]
-        for r in CRISIS_RESOURCES:
-            lines.append(f"• {r.name}: {r.number} ({r.note})")
-        lines += ["", self.crisis_outro]
-        text = "\n".join(lines).strip()
-        for r in CRISIS_RESOURCES:  # belt and braces: the facts must be there exactly
-            if r.name not in text or r.number not in text:
-                raise ContentError(f"crisis text lost {r.name} {r.number}")
-        return text
 
-
-def load_content(path: str | Path | None = None) -> Content:
-    """Parse and validate the replies file (default ``app/content/replies.toml``)."""
-    p = Path(path) if path is not None else DEFAULT_PATH
+def _read_toml(p: Path) -> dict[str, Any]:
     try:
         with p.open("rb") as fh:
-            data = tomllib.load(fh)
+            return tomllib.load(fh)
     except FileNotFoundError:
         raise ContentError(f"replies file not found: {p}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ContentError(f"{p}: not valid TOML: {exc}") from None
 
-    problems: list[str] = []
-    missing: list[str] = []
 
-    # [replies]
-    raw_replies = data.get("replies")
-    if not isinstance(raw_replies, dict):
+def _variant_problems(key: str, variants: tuple[str, ...]) -> list[str]:
+    where = f"replies.{key}"
+    problems = [f"{where}: has an empty text"] if any(not v for v in variants) else []
+    if len(set(variants)) != len(variants):
+        problems.append(f"{where}: has the same text twice")
+    spec = REPLY_SPECS.get(key)
+    allowed = spec.fields if spec else frozenset()
+    for i, text in enumerate(variants):
+        names, bad = _placeholders(f"{where}[{i}]", text)
+        problems += bad
+        for name in sorted(names - allowed):
+            problems.append(f"{where}[{i}]: placeholder {{{name}}} is not allowed here"
+                            f" (allowed: {', '.join('{' + f + '}' for f in sorted(allowed)) or 'none'})")
+        problems += _phone_problems(f"{where}[{i}]", text)
+    return problems
+
+
+def _load_replies(data: dict[str, Any], missing: list[str], problems: list[str]) -> dict[str, tuple[str, ...]]:
+    raw = data.get("replies")
+    if not isinstance(raw, dict):
         problems.append("[replies] table is missing")
-        raw_replies = {}
+        raw = {}
     replies: dict[str, tuple[str, ...]] = {}
-    for key, value in raw_replies.items():
-        where = f"replies.{key}"
+    for key, value in raw.items():
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            problems.append(f"{where}: must be a list of texts, like {key} = [\"...\", \"...\"]")
+            problems.append(f"replies.{key}: must be a list of texts, like {key} = [\"...\", \"...\"]")
             continue
-        variants = tuple(v.strip() for v in value)
-        if any(not v for v in variants):
-            problems.append(f"{where}: has an empty text")
-        if len(set(variants)) != len(variants):
-            problems.append(f"{where}: has the same text twice")
-        spec = REPLY_SPECS.get(key)
-        allowed = spec.fields if spec else frozenset()
-        for i, text in enumerate(variants):
-            names, bad = _placeholders(f"{where}[{i}]", text)
-            problems += bad
-            for name in sorted(names - allowed):
-                problems.append(f"{where}[{i}]: placeholder {{{name}}} is not allowed here"
-                                f" (allowed: {', '.join('{' + f + '}' for f in sorted(allowed)) or 'none'})")
-            problems += _phone_problems(f"{where}[{i}]", text)
-        replies[key] = variants
+        replies[key] = tuple(v.strip() for v in value)
+        problems += _variant_problems(key, replies[key])
     for key, spec in REPLY_SPECS.items():
         if key not in replies:
-            if key not in raw_replies:
+            if key not in raw:
                 missing.append(key)
-            continue
-        if len(replies[key]) < spec.min_variants:
+        elif len(replies[key]) < spec.min_variants:
             problems.append(f"replies.{key}: needs at least {spec.min_variants} different texts, "
                             f"has {len(replies[key])}")
+    return replies
 
-    # [topics]
-    raw_topics = data.get("topics")
-    topics: dict[str, str] = {}
-    if not isinstance(raw_topics, dict):
-        problems.append("[topics] table is missing")
-        raw_topics = {}
-    for step in STEPS:
-        value = raw_topics.get(step)
+
+def _load_texts(data: dict[str, Any], section: str, keys: Iterable[str], missing: list[str],
+                problems: list[str]) -> dict[str, str]:
+    """One text per key of a [section] (topics, crisis, safety)."""
+    raw = data.get(section)
+    if not isinstance(raw, dict):
+        raw = {}
+    texts: dict[str, str] = {}
+    for key in keys:
+        value = raw.get(key)
         if not isinstance(value, str) or not value.strip():
-            missing.append(f"topics.{step}")
-        else:
-            topics[step] = value.strip()
-            problems += _phone_problems(f"topics.{step}", value)
+            missing.append(f"{section}.{key}")
+            continue
+        texts[key] = value.strip()
+        problems += _phone_problems(f"{section}.{key}", value)
+        problems += [p for p in _placeholders(f"{section}.{key}", value)[1]]
+    return texts
 
-    # [crisis]
-    raw_crisis = data.get("crisis")
-    if not isinstance(raw_crisis, dict):
-        raw_crisis = {}
-    crisis: dict[str, str] = {}
-    for part in ("intro", "outro"):
-        value = raw_crisis.get(part)
-        if not isinstance(value, str) or not value.strip():
-            missing.append(f"crisis.{part}")
-        else:
-            crisis[part] = value.strip()
-            problems += _phone_problems(f"crisis.{part}", value)
 
-    # [risk]
-    raw_risk = data.get("risk", {})
-    extras: tuple[str, ...] = ()
-    if not isinstance(raw_risk, dict):
+def _load_phrases(data: dict[str, Any], problems: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    raw = data.get("risk", {})
+    if not isinstance(raw, dict):
         problems.append("[risk] must be a table")
-    else:
-        value = raw_risk.get("extra_phrases", [])
+        return (), ()
+    found: list[tuple[str, ...]] = []
+    for key in ("crisis_phrases", "concern_phrases"):
+        value = raw.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            problems.append("risk.extra_phrases: must be a list of texts")
-        else:
-            extras = tuple(v.strip() for v in value)
-            for phrase in extras:
-                try:
-                    RiskDetector([phrase], harmless=())
-                except ValueError as exc:
-                    problems.append(f"risk.extra_phrases: {exc}")
+            problems.append(f"risk.{key}: must be a list of texts")
+            found.append(())
+            continue
+        phrases = tuple(v.strip() for v in value)
+        for phrase in phrases:
+            try:
+                RiskDetector(crisis_phrases=[phrase])
+            except ValueError as exc:
+                problems.append(f"risk.{key}: {exc}")
+        found.append(phrases)
+    return found[0], found[1]
 
+
+def load_content(path: str | Path | None = None) -> Content:
+    """Parse and validate the replies file (default ``app/content/replies.toml``)."""
+    p = Path(path) if path is not None else DEFAULT_PATH
+    data = _read_toml(p)
+    problems: list[str] = []
+    missing: list[str] = []
+    replies = _load_replies(data, missing, problems)
+    topics = _load_texts(data, "topics", STEPS, missing, problems)
+    crisis = _load_texts(data, "crisis", ("intro", "outro"), missing, problems)
+    safety = _load_texts(data, "safety", SAFETY_TEXTS, missing, problems)
+    crisis_phrases, concern_phrases = _load_phrases(data, problems)
     if missing or problems:
         lines = [f"{p} has problems:"]
         if missing:
             lines.append("  missing keys: " + ", ".join(missing))
         lines += [f"  {msg}" for msg in problems]
         raise ContentError("\n".join(lines))
-
     return Content(
-        path=p,
-        replies=MappingProxyType(replies),
-        topics=MappingProxyType(topics),
-        crisis_intro=crisis["intro"],
-        crisis_outro=crisis["outro"],
-        risk_extra_phrases=extras,
+        path=p, replies=MappingProxyType(replies), topics=MappingProxyType(topics),
+        crisis_intro=crisis["intro"], crisis_outro=crisis["outro"], safety=MappingProxyType(safety),
+        crisis_phrases=crisis_phrases, concern_phrases=concern_phrases,
     )
 
 
@@ -303,11 +307,5 @@ def topic(step: str) -> str:
     return default_content().topic(step)
 
 
-@lru_cache(maxsize=1)
-def crisis_reply() -> str:
-    """The crisis support text: every CRISIS_RESOURCES name and number, exactly."""
-    return default_content().crisis_reply()
-
-
 # Fail fast: a broken replies file stops the app at start-up.
-crisis_reply()
+default_content()

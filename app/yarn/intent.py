@@ -35,21 +35,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 
-from app.yarn.risk import fold_tokens
+from app.yarn.textfold import fold_tokens
+from models.yarn import Classification  # intent (one of INTENTS), confidence 0..1, inference_time_ms
 
 __all__ = ["INTENTS", "STEPS", "Classification", "classify", "is_none_answer", "tokens"]
 
 STEPS: tuple[str, ...] = ("support_people", "strengths", "worries", "goals")
 INTENTS: tuple[str, ...] = ("answer", "unclear", "small_talk", "greeting", "skip", "help")
-
-
-@dataclass(frozen=True)
-class Classification:
-    intent: str  # one of INTENTS
-    confidence: float  # 0..1
-    inference_time_ms: int  # >= 0, measured
 
 
 # ---------------------------------------------------------------------------

@@ -1,0 +1,218 @@
+"""Text folding: a young person's message as comparable word tokens.
+
+Used by the risk check (`tokenize`: words with their dictionary forms) and the
+intent classifier (`fold_tokens`: plain words). Pure and fast; nothing here
+knows what a risky word is.
+
+1. Emoji that carry meaning become words (💊 pills, 🔪 knife, 🪢 rope, 🩸 blood,
+   ⚰️ coffin, 🔫 gun; 😂 🤣 💀 lol); other emoji and symbols become spaces.
+2. Unicode NFKD without accents (full-width "ＫＭＳ", "kíll"), invisible format
+   characters dropped, case folded.
+3. Text-speak that the apostrophe rule would spoil is read first: "od'd" ->
+   overdosed, "sh'ing" -> self harming.
+4. Apostrophes dropped ("don't" -> "dont"); leetspeak digits between letters read
+   as letters ("su1c1de"); anything else not a letter or digit splits words;
+   letters and digits split ("want2die" -> "want 2 die").
+5. `tokenize`: a run of 3+ equal letters becomes 2 ("killll" -> "kill"), and 1 when
+   that makes a word of the vocabulary ("diiie" -> "die"); text-speak and known
+   misspellings are expanded ("wanna" -> "want to", "kms" -> "kill myself",
+   "sucide" -> "suicide"); every word carries its lemmas (lemminflect's
+   dictionary, shipped inside the package): "wanted", "cutting", "bashed",
+   "overdosed" match "want", "cut", "bash", "overdose".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+from lemminflect import getAllLemmas
+
+EMOJI_WORDS: Mapping[str, str] = {
+    "💊": " pills ", "🔪": " knife ", "🗡": " knife ", "🪢": " rope ", "🩸": " blood ", "⚰": " coffin ",
+    "🔫": " gun ", "😂": " lol ", "🤣": " lol ", "💀": " lol ", "☠": " lol ", "😭": " crying ",
+    "🙃": " sarcasm ", "👍": " ok ", "🌉": " bridge ", "🚆": " train ", "🚂": " train ",
+}
+_EMOJI_RE = re.compile("|".join(re.escape(e) for e in EMOJI_WORDS))
+_SPECIAL = (
+    (re.compile(r"\bo\.?d'?d\b|\bo\.d\.(?=\s|$)"), " overdosed "),
+    (re.compile(r"\bo\.?d'?ing\b"), " overdosing "),
+    (re.compile(r"\bsh'?ing\b"), " self harming "),
+    (re.compile(r"\bim bin\b"), " he bin "),  # Kriol: "im bin ..." = he/she did ...
+)
+_APOSTROPHES = re.compile("['\u2019\u2018`\u00b4\u02bc\u02b9\u2032]")
+_LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
+_LEET_RE = re.compile(r"(?<=[a-z])[013457@$](?=[a-z])")
+_NON_ALNUM = re.compile(r"[^a-z0-9|]+")
+_BREAKS = re.compile(r"[.!?;\n\u2026]+")
+BREAK = "|"  # where a sentence or clause ends: rules never reach across it
+_ALPHA_DIGIT = re.compile(r"(?<=[a-z])(?=[0-9])|(?<=[0-9])(?=[a-z])")
+_RUN3 = re.compile(r"([a-z])\1{2,}")
+_RUN2 = re.compile(r"([a-z])\1+")
+
+
+_SURROGATES_AND_NUL = re.compile("[\x00\ud800-\udfff]")
+
+
+def _fold_unicode(text: str) -> str:
+    t = _SURROGATES_AND_NUL.sub("", text)
+    t = _EMOJI_RE.sub(lambda m: EMOJI_WORDS[m.group()], t)
+    t = unicodedata.normalize("NFKD", t)
+    t = "".join(ch for ch in t if not unicodedata.combining(ch) and unicodedata.category(ch) != "Cf")
+    return unicodedata.normalize("NFKD", t.casefold())
+
+
+def _base(text: str) -> list[str]:
+    """Steps 1-4: raw lower-case ASCII words."""
+    t = text.lower().replace("\x00", "") if text.isascii() else _fold_unicode(text)
+    for pattern, replacement in _SPECIAL:
+        t = pattern.sub(replacement, t)
+    t = _APOSTROPHES.sub("", t)
+    t = _LEET_RE.sub(lambda m: _LEET[m.group()], t)
+    t = _BREAKS.sub(f" {BREAK} ", t.replace(BREAK, " "))
+    t = _NON_ALNUM.sub(" ", t)
+    return _ALPHA_DIGIT.sub(" ", t).split()
+
+
+def fold_tokens(text: str) -> list[str]:
+    """Plain words with every run of a repeated letter collapsed to one
+    ("heyyy" -> "hey", "kill" -> "kil"): the intent classifier's form."""
+    return [_RUN2.sub(r"\1", token) for token in _base(text) if token != BREAK]
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    text: str  # the word as read
+    forms: frozenset[str]  # the word and its lemmas
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+# Text-speak and common misspellings (token -> words). Phrase-level meanings
+# ("kms" = kill myself) are expanded here so rules see plain words.
+EXPANSIONS: Mapping[str, str] = {
+    "wanna": "want to", "wana": "want to", "wanta": "want to", "wonna": "want to", "wan": "want",
+    "wnt": "want", "gonna": "going to", "gunna": "going to", "gona": "going to", "gna": "going to",
+    "gotta": "got to", "imma": "i am going to", "ima": "i am going to", "im": "i am", "iam": "i am",
+    "ive": "i have", "id": "i would", "ill": "i will", "dont": "do not", "dnt": "do not", "don": "do not",
+    "doesnt": "does not", "didnt": "did not", "cant": "can not", "cannot": "can not", "carnt": "can not",
+    "wont": "will not", "isnt": "is not", "aint": "am not", "wasnt": "was not", "wouldnt": "would not",
+    "shouldnt": "should not", "arent": "are not", "havent": "have not", "hasnt": "has not",
+    "whats": "what is", "thats": "that is", "theres": "there is", "its": "it is", "hes": "he is",
+    "shes": "she is", "theyre": "they are", "youre": "you are", "wed": "we would",
+    "theyd": "they would", "hed": "he would", "hell": "he will", "theyll": "they will",
+    "nobody": "no one", "noone": "no one", "nobdy": "no one", "u": "you", "ur": "your", "r": "are",
+    "ya": "you", "tryna": "trying to", "coz": "because", "cos": "because", "cuz": "because",
+    "bc": "because", "b4": "before", "rn": "right now", "atm": "right now", "tn": "tonight", "2nite": "tonight",
+    "tonite": "tonight", "idk": "i do not know", "dunno": "do not know", "ngl": "", "tbh": "", "fr": "for real",
+    "frfr": "for real", "prob": "probably", "prolly": "probably", "ctb": "kill myself", "kms": "kill myself", "kys": "kill yourself", "kmn": "kill myself now",
+    "unalive": "kill", "unalived": "killed", "unaliving": "killing", "sewerslide": "suicide",
+    "sui": "suicide", "suicid": "suicide", "sucide": "suicide", "suicde": "suicide", "suiside": "suicide",
+    "sh": "self harm", "selfharm": "self harm", "selfharming": "self harming", "selfharmed": "self harmed",
+    "od": "overdose", "oding": "overdosing", "ded": "dead", "mijelp": "myself", "mijelb": "myself",
+    "miself": "myself", "meself": "myself", "myslef": "myself", "myslf": "myself", "mself": "myself",
+    "urself": "yourself", "ai": "i", "mi": "me", "pls": "please", "plz": "please", "thx": "thanks", "mum's": "mums",
+    "mam": "mum", "mom": "mum", "ppl": "people", "bf": "boyfriend", "gf": "girlfriend", "bro": "brother",
+    "sis": "sister", "cuzzie": "cousin", "lil": "little", "gud": "good", "nuthin": "nothing",
+    "nothin": "nothing", "evry": "every", "every1": "everyone", "some1": "someone", "any1": "anyone",
+    "nite": "night", "2day": "today", "2moro": "tomorrow", "tmrw": "tomorrow", "pillz": "pills",
+    "slef": "self", "em": "them", "tooka": "took a", "takin": "taking", "gotta": "got to",
+}
+# Words that join ("my self" -> "myself").
+MERGES: Mapping[tuple[str, str], str] = {
+    ("my", "self"): "myself", ("me", "self"): "myself", ("any", "more"): "anymore",
+    ("un", "alive"): "kill", ("sewer", "slide"): "suicide", ("no", "body"): "no one",
+    ("self", "delete"): "kill myself", ("commit", "sudoku"): "commit suicide", ("end", "game"): "endgame",
+    ("sorry", "business"): "sorrybusiness",  # mourning, not an apology [NQLC]
+}
+_FUZZY_TARGETS = ("suicide", "suicidal", "myself", "overdose", "overdosed", "herself", "himself")
+
+
+def _osa(a: str, b: str) -> int:
+    """Optimal string alignment distance, capped at 2."""
+    if abs(len(a) - len(b)) > 1:
+        return 2
+    prev2: list[int] | None = None
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1]))
+            if prev2 is not None and i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > 1:
+            return 2
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+@lru_cache(maxsize=65536)
+def _forms(word: str) -> frozenset[str]:
+    lemmas = {lemma for found in getAllLemmas(word).values() for lemma in found}
+    return frozenset({word, *lemmas})
+
+
+@lru_cache(maxsize=65536)
+def _canonical(word: str, vocabulary: frozenset[str]) -> str:
+    """The word with letter runs and small misspellings repaired."""
+    word = _RUN3.sub(r"\1\1", word)
+    if word in EXPANSIONS or word in vocabulary or getAllLemmas(word):
+        return word
+    single = _RUN2.sub(r"\1", word)
+    if single != word and (single in vocabulary or single in EXPANSIONS or getAllLemmas(single)):
+        return single
+    if word.endswith("in") and getAllLemmas(word + "g"):  # "cuttin" -> "cutting"
+        return word + "g"
+    if len(word) >= 5 and word.isalpha():
+        for target in _FUZZY_TARGETS:
+            if _osa(word, target) <= 1:
+                return target
+    return word
+
+
+def _merge(words: list[str]) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        pair = (words[i], words[i + 1]) if i + 1 < len(words) else None
+        if pair == ("my", "self") and i + 2 < len(words) and words[i + 2].startswith("harm"):
+            pair = None  # "my self harm" is "my self-harm"
+        if pair in MERGES:
+            out.extend(MERGES[pair].split())  # type: ignore[index]
+            i += 2
+        else:
+            out.append(words[i])
+            i += 1
+    return out
+
+
+_QUANTITY = frozenset(("a", "few", "couple", "some", "many", "heaps", "like", "about", "the", "those", "these", "extra",
+                       "half", "ten", "twenty", "fifty", "hundred", "several", "more", "less"))
+_AFTER_DISTANCE = frozenset(("away", "from", "out", "north", "south", "east", "west", "per", "each", "of", "along",
+                             "down", "up", "to", "in", "on", "further", "past", "outside", "an", "a", "walk", "drive"))
+
+
+def _distance(raws: list[str], i: int) -> bool:
+    """Is "kms" at i kilometres ("5 kms", "walked a few kms", "kms away")?"""
+    before = raws[i - 1] if i else ""
+    after = raws[i + 1] if i + 1 < len(raws) else ""
+    return before.isdigit() or before in _QUANTITY or after in _AFTER_DISTANCE
+
+
+def tokenize(text: str, vocabulary: Iterable[str] = ()) -> list[Token]:
+    """Words with their forms (step 5); `vocabulary` is the rule words, so a
+    stretched spelling is read as the rule's word."""
+    vocab = vocabulary if isinstance(vocabulary, frozenset) else frozenset(vocabulary)
+    words: list[str] = []
+    raws = _base(text)
+    for i, raw in enumerate(raws):
+        word = raw if raw == BREAK else _canonical(raw, vocab)
+        if word == "kms" and _distance(raws, i):
+            words.append("kilometres")
+            continue
+        words.extend(EXPANSIONS.get(word, word).split())
+    return [Token(word, _forms(word)) for word in _merge(words)]

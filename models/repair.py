@@ -130,10 +130,16 @@ def _utc(value: datetime) -> datetime:
 class RowRepairer:
     """Applies the rules to one row of one table, for a target engine."""
 
-    def __init__(self, table: str, target: str) -> None:
+    def __init__(self, table: str, target: str, absent: frozenset[str] = frozenset()) -> None:
+        """`absent`: columns the source does not have (read as their defaults);
+        they are left out of the originals recorded."""
         self.table = table
         self.target = target
+        self.absent = absent
         self.columns: dict[str, ColumnRule] = dict(RULES[table])
+
+    def _original(self, row: dict[str, Any]) -> dict[str, Any]:
+        return {name: value for name, value in row.items() if name not in self.absent}
 
     def repair(self, row: dict[str, Any]) -> tuple[dict[str, Any] | None, list[Repair]]:
         """(the row as the schema takes it, or None when quarantined; what was done)."""
@@ -148,7 +154,7 @@ class RowRepairer:
                 if value is None and column is not None and not column.nullable:
                     raise Quarantine(f"{name} is NULL but the schema requires a value")
         except Quarantine as reason:
-            return None, [Repair(self.table, key, None, "quarantined", str(reason), dict(row))]
+            return None, [Repair(self.table, key, None, "quarantined", str(reason), self._original(row))]
         return fixed, repairs
 
     def _key_text(self, key: str, row: dict[str, Any]) -> str:
@@ -176,7 +182,7 @@ class RowRepairer:
         return self._text(name, value, key, row, out)
 
     def _note(self, out: list[Repair], key: str, name: str, action: str, detail: str, row: dict[str, Any]) -> None:
-        out.append(Repair(self.table, key, name, action, detail, dict(row)))
+        out.append(Repair(self.table, key, name, action, detail, self._original(row)))
 
     def _timestamp(self, name: str, value: Any, key: str, row: dict[str, Any], out: list[Repair]) -> datetime | None:
         canonical = isinstance(value, datetime) or bool(_CANONICAL_TS.match(str(value)))

@@ -79,7 +79,7 @@ HISTORY = Query("history", lambda insert: select(ChatMessage.role, ChatMessage.m
 HISTORY_ALL = Query("history_all", lambda insert: select(ChatMessage.role, ChatMessage.message, ChatMessage.ts).where(
     ChatMessage.session_id == bindparam("sid")).order_by(*_NEWEST_MESSAGES))
 MESSAGE_IDS_PRESENT = Query("message_ids_present", lambda insert: select(func.count()).where(
-    ChatMessage.message_id == bindparam("message_id")))
+    ChatMessage.message_id == bindparam("message_id")))  # unique across yarns: present anywhere = written
 
 # ---- step answers ----------------------------------------------------------------
 
@@ -151,7 +151,9 @@ def _load_yarn(insert: Insert) -> Any:
     sid = bindparam("sid")
     turns = select(func.count()).where(ChatMessage.session_id == sid, ChatMessage.role == "user").scalar_subquery()
     detected = exists().where(RiskDetection.session_id == sid)
-    replayed = select(ChatMessage.message).where(ChatMessage.message_id == bindparam("reply_id")).scalar_subquery()
+    # Only this yarn's own messages: an id someone else used tells nothing.
+    replayed = select(ChatMessage.message).where(
+        ChatMessage.message_id == bindparam("reply_id"), ChatMessage.session_id == sid).scalar_subquery()
     return (
         select(ChatSession.fsm_state, ChatSession.completed, ChatSession.safety_check,
                UserResponse.step, UserResponse.response, UserResponse.attempt_count,

@@ -14,7 +14,8 @@ does).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -71,6 +72,17 @@ class UnitOfWork:
                 translated.retryable = True  # type: ignore[attr-defined]
             self.failed = translated
             raise translated from error
+
+    @contextmanager
+    def _atomic(self) -> Iterator[None]:
+        """An operation queues all its rows or none: a row refused half-way
+        takes back what the operation queued before it."""
+        mark = len(self._pending)
+        try:
+            yield
+        except BaseException:
+            del self._pending[mark:]
+            raise
 
     def _usable(self) -> None:
         if self.failed is not None:
@@ -158,6 +170,7 @@ class UnitOfWork:
 
     def save_message(self, session_id: str, role: str, message: str) -> None:
         """Create the session if absent, add the message, touch last_activity."""
+        check.key("session_id", session_id)
         now = self._now()
         session = self._row("sessions", {"session_id": session_id, "fsm_state": "welcome",
                                          "created_at": now, "last_activity": now, "completed": False})
@@ -204,12 +217,12 @@ class UnitOfWork:
         """The detection and its risk_triggered event (`Detection.event()`, the one
         shape), in this one transaction."""
         when = at or self._now()
-        detection = Detection(level, category, trigger_phrase)  # type: ignore[arg-type]
-        self._queue(q.ADD_DETECTION, self._row("risk_detections", {
-            "session_id": session_id, "trigger_phrase": trigger_phrase, "user_message": user_message,
-            "detected_at": when, "resources_shown": True, "level": level, "category": category}))
-        event = detection.event()
-        self.save_analytics_event(event.kind, dict(event.data or {}), at=when)
+        event = Detection(level, category, trigger_phrase).event()  # type: ignore[arg-type]
+        with self._atomic():
+            self._queue(q.ADD_DETECTION, self._row("risk_detections", {
+                "session_id": session_id, "trigger_phrase": trigger_phrase, "user_message": user_message,
+                "detected_at": when, "resources_shown": True, "level": level, "category": category}))
+            self.save_analytics_event(event.kind, dict(event.data or {}), at=when)
 
     def get_risk_detections(self, session_id: str | None = None, limit: int | None = 100) -> list[DetectionRecord]:
         count = check.count_limit("limit", limit)
@@ -289,6 +302,10 @@ class UnitOfWork:
 
     def record_turn(self, yarn: Yarn, outcome: TurnOutcome) -> None:
         """Queue every row of the outcome (sent at commit, in one round trip)."""
+        with self._atomic():
+            self._record(yarn, outcome)
+
+    def _record(self, yarn: Yarn, outcome: TurnOutcome) -> None:
         now = outcome.at or self._now()
         sid = yarn.session_id
         session = self._row("sessions", {"fsm_state": outcome.state, "safety_check": outcome.safety_check})
@@ -306,7 +323,7 @@ class UnitOfWork:
             self.save_intent_classification(sid, outcome.user_message or "", found.intent, found.confidence,
                                             found.method, outcome.classified_state, found.inference_time_ms, at=now)
         if outcome.summary is not None:
-            self.save_session_summary(sid, "complete", dict(outcome.summary), at=now)
+            self.save_session_summary(sid, "complete", outcome.summary, at=now)  # type: ignore[arg-type]
         self._detection(sid, outcome.detection, outcome.user_message, now)
         for event in outcome.events:
             self.save_analytics_event(event.kind, None if event.data is None else dict(event.data), at=now)
@@ -322,6 +339,11 @@ class UnitOfWork:
         first = next((m.message_id for m in outcome.messages if m.message_id), None)
         if first is not None and self._fetch(q.MESSAGE_IDS_PRESENT, {"message_id": first}).scalar():
             return False
+        with self._atomic():
+            self._keep(session_id, outcome)
+        return True
+
+    def _keep(self, session_id: str, outcome: TurnOutcome) -> None:
         at = outcome.at or self._now()
         self._queue(q.CREATE_SESSION, self._row("sessions", {
             "session_id": session_id, "fsm_state": "welcome", "created_at": at, "last_activity": at,
@@ -332,4 +354,3 @@ class UnitOfWork:
         self._detection(session_id, outcome.detection, outcome.user_message, at)
         for event in outcome.events:
             self.save_analytics_event(event.kind, None if event.data is None else dict(event.data), at=at)
-        return True

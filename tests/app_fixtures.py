@@ -4,6 +4,7 @@ every database leg (`db_url`: sqlite, postgresql, pgbouncer)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from app import create_app
+from app.service import ChatService
 from repository import Repository
 
 TEST_CONFIG: dict[str, Any] = {
@@ -18,25 +20,35 @@ TEST_CONFIG: dict[str, Any] = {
     "AUTO_MIGRATE": False,  # the fixtures hand over databases already at head
     "RATELIMIT_ENABLED": False,
     "ADMIN_TOKEN": "test-admin-token",
+    "REPLAY_INTERVAL_S": 0,  # tests replay the outbox themselves
 }
 
 
+def close_app(app: Flask) -> None:
+    handler = app.extensions.get("aimhi.db_log_handler")
+    if handler is not None:
+        handler.close()
+    stop = app.extensions.get("aimhi.replayer_stop")
+    if stop is not None:
+        stop.set()
+    app.extensions["aimhi.service"].repo.dispose()
+
+
 @pytest.fixture
-def make_app(db_url: str) -> Iterator[Callable[..., Flask]]:
-    """Build apps on this test's database (several = several workers)."""
+def make_app(db_url: str, tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+    """Build apps on this test's database (several = several workers; they
+    share one outbox file, as worker processes of one instance do)."""
     made: list[Flask] = []
 
     def make(**config: Any) -> Flask:
-        app = create_app({**TEST_CONFIG, "DATABASE_URL": db_url, **config})
+        settings = {**TEST_CONFIG, "DATABASE_URL": db_url, "OUTBOX_PATH": str(tmp_path / "outbox.db"), **config}
+        app = create_app(settings)
         made.append(app)
         return app
 
     yield make
     for app in made:
-        handler = app.extensions.get("aimhi.db_log_handler")
-        if handler is not None:
-            handler.close()
-        app.extensions["aimhi.repository"].dispose()
+        close_app(app)
 
 
 @pytest.fixture
@@ -55,5 +67,10 @@ def runner(app: Flask) -> FlaskCliRunner:
 
 
 @pytest.fixture
-def repo(app: Flask) -> Repository:
-    return app.extensions["aimhi.repository"]
+def service(app: Flask) -> ChatService:
+    return app.extensions["aimhi.service"]
+
+
+@pytest.fixture
+def repo(service: ChatService) -> Repository:
+    return service.repo

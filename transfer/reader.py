@@ -143,7 +143,8 @@ class _Shaper:
     handle (SQLite sources); otherwise values are taken as they are (Postgres,
     and targets being verified, where nothing may be repaired)."""
 
-    def __init__(self, spec: TableSpec, mode: str, target: str, *, check: bool, sums: bool, fast: bool = True) -> None:
+    def __init__(self, spec: TableSpec, mode: str, target: str, *, check: bool, sums: bool, fast: bool = True,
+                 absent: frozenset[str] = frozenset()) -> None:
         self.spec = spec
         self.mode = mode
         self.target = target
@@ -154,7 +155,7 @@ class _Shaper:
         self.json = spec.kinds("json")
         self.bools = spec.kinds("bool")
         self.floats = spec.kinds("float")
-        self.repairer = RowRepairer(spec.name, target) if check else None
+        self.repairer = RowRepairer(spec.name, target, absent) if check else None
 
     def chunk(self, rows: Sequence[tuple[Any, ...]], raw: Any = None, pad: bool = True) -> Chunk:
         """`raw(i)` gives the i-th row as a dict of raw values (for RowRepairer)."""
@@ -349,10 +350,12 @@ class SqliteReader(_KeyedSource):
         for value, test in ((after, ">"), (upto, "<="), (above, ">")):
             if value is not None:
                 conditions.append((f"{key} {test} ?", value))
+        absent = self.absent.get(table, frozenset())
         shaper = _Shaper(
-            spec, mode, self.target, check=not self.strict, sums=mode == "verify" or checksums, fast=self.fast
+            spec, mode, self.target, check=not self.strict, sums=mode == "verify" or checksums, fast=self.fast,
+            absent=absent,
         )
-        select = sqlite_select(spec, self.absent.get(table, frozenset()))
+        select = sqlite_select(spec, absent)
         names = spec.names
         last: list[Any] = []
         while True:

@@ -10,7 +10,8 @@ listed by GraphQL introspection. So, on Postgres:
 * every table, view and sequence the migrations made loses every privilege of
   anon, authenticated and PUBLIC;
 * the migrating role's default privileges in `public` no longer grant anything
-  to them, so objects made later are closed as well.
+  to them, so objects made later are closed as well (functions: the role's
+  database-wide default, since Postgres grants EXECUTE to PUBLIC otherwise).
 
 The owner the app connects as, and service_role, keep theirs. Roles that do
 not exist (plain Postgres) are skipped. Downgrade turns off RLS on
@@ -69,8 +70,9 @@ BEGIN
         || ' REVOKE ALL ON TABLES FROM PUBLIC';
     EXECUTE 'ALTER DEFAULT PRIVILEGES IN SCHEMA ' || quote_ident(current_schema())
         || ' REVOKE ALL ON SEQUENCES FROM PUBLIC';
-    EXECUTE 'ALTER DEFAULT PRIVILEGES IN SCHEMA ' || quote_ident(current_schema())
-        || ' REVOKE ALL ON FUNCTIONS FROM PUBLIC';
+    -- Postgres lets everyone execute new functions unless the role's own
+    -- (database-wide) default says otherwise; a schema-level REVOKE cannot.
+    EXECUTE 'ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC';
     FOR grantee IN SELECT rolname FROM pg_roles WHERE rolname IN ({roles}) LOOP
         EXECUTE 'ALTER DEFAULT PRIVILEGES IN SCHEMA ' || quote_ident(current_schema())
             || ' REVOKE ALL ON TABLES FROM ' || quote_ident(grantee);

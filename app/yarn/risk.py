@@ -31,6 +31,7 @@ from typing import Literal
 
 from app.yarn import lexicon
 from app.yarn.lexicon import CLAUSE_BREAKS, FIRST_PERSON, GROUPS, OBJECTS, RULES, THIRD_PERSON, Rule
+from app.yarn.riskmodel import RiskModel, features
 from app.yarn.textfold import BREAK, Token, tokenize
 
 Level = Literal["concern", "crisis"]
@@ -258,7 +259,9 @@ _HARMLESS = tuple(compile_pattern(h) for h in lexicon.HARMLESS)
 class RiskDetector:
     """Immutable after construction; safe to share between threads."""
 
-    def __init__(self, crisis_phrases: Iterable[str] = (), concern_phrases: Iterable[str] = ()) -> None:
+    def __init__(self, crisis_phrases: Iterable[str] = (), concern_phrases: Iterable[str] = (),
+                 model: RiskModel | None = None) -> None:
+        self.model = model
         extra = [Rule("team_phrase", "crisis", _quoted(p)) for p in crisis_phrases]
         extra += [Rule("team_phrase", "concern", _quoted(p)) for p in concern_phrases]
         self.rules = tuple(_compile_rule(rule) for rule in (*RULES, *extra))
@@ -286,7 +289,8 @@ class RiskDetector:
         for form in scan.forms:
             candidates.update(self._by_first.get(form, ()))
         found = [f for n in sorted(candidates) if (f := self._try(self.rules[n], scan)) is not None]
-        return _decide(found)
+        ruled = _decide(found)
+        return ruled if self.model is None else _second_reading(ruled, self.model, scan.tokens)
 
     def _try(self, compiled: CompiledRule, scan: Scan) -> Assessment | None:
         span = scan.find(compiled.pattern)
@@ -298,6 +302,25 @@ class RiskDetector:
         if found is not None and found.level == "crisis" and any(scan.find(p) for p in compiled.softened_by):
             found = Assessment("concern", found.category, found.about, found.trigger)
         return found
+
+
+MODEL_TRIGGER = "(read as risky by the model)"
+
+
+def _second_reading(ruled: Assessment, model: RiskModel, tokens: Sequence[Token]) -> Assessment:
+    """The learned reader (app/yarn/riskmodel.py) next to the rules: it may add a
+    check-in, raise a concern to a crisis, or drop a concern it is sure is
+    harmless; a crisis the rules found always stands."""
+    found = features(tokens)
+    risky = model.risk.probability(found)
+    if ruled.level is None:
+        return Assessment("concern", "read_as_risky", "self", MODEL_TRIGGER) if risky > model.flag_above else ruled
+    if ruled.level == "concern":
+        if risky < model.drop_below:
+            return NONE
+        if model.crisis.probability(found) > model.crisis_above:
+            return Assessment("crisis", ruled.category, ruled.about, ruled.trigger)
+    return ruled
 
 
 def _quoted(phrase: str) -> str:

@@ -18,6 +18,7 @@ from typing import Literal
 from app.yarn.content import Content, default_content
 from app.yarn.resources import CRISIS_RESOURCES, VIOLENCE_RESOURCE, Resource, as_json, resource_lines
 from app.yarn.risk import Assessment, RiskDetector
+from app.yarn.riskmodel import default_model
 
 ReplyKind = Literal["crisis", "checkin", "abuse", "other_crisis", "other_concern", "bullying", "sextortion"]
 # Replies that end with "are you safe right now?": the next message is the answer.
@@ -30,7 +31,7 @@ VIOLENCE_RESOURCES: tuple[Resource, ...] = (_KIDS, VIOLENCE_RESOURCE, _YARN, _LI
 @lru_cache(maxsize=1)
 def detector() -> RiskDetector:
     content = default_content()
-    return RiskDetector(content.crisis_phrases, content.concern_phrases)
+    return RiskDetector(content.crisis_phrases, content.concern_phrases, model=default_model())
 
 
 def assess(message: object) -> Assessment:

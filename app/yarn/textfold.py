@@ -57,17 +57,18 @@ _RUN2 = re.compile(r"([a-z])\1+")
 _SURROGATES_AND_NUL = re.compile("[\x00\ud800-\udfff]")
 
 
-def _fold_unicode(text: str) -> str:
+def _fold_unicode(text: str, emoji_words: bool) -> str:
     t = _SURROGATES_AND_NUL.sub("", text)
-    t = _EMOJI_RE.sub(lambda m: EMOJI_WORDS[m.group()], t)
+    if emoji_words:
+        t = _EMOJI_RE.sub(lambda m: EMOJI_WORDS[m.group()], t)
     t = unicodedata.normalize("NFKD", t)
     t = "".join(ch for ch in t if not unicodedata.combining(ch) and unicodedata.category(ch) != "Cf")
     return unicodedata.normalize("NFKD", t.casefold())
 
 
-def _base(text: str) -> list[str]:
+def _base(text: str, emoji_words: bool = True) -> list[str]:
     """Steps 1-4: raw lower-case ASCII words."""
-    t = text.lower().replace("\x00", "") if text.isascii() else _fold_unicode(text)
+    t = text.lower().replace("\x00", "") if text.isascii() else _fold_unicode(text, emoji_words)
     for pattern, replacement in _SPECIAL:
         t = pattern.sub(replacement, t)
     t = _APOSTROPHES.sub("", t)
@@ -79,8 +80,8 @@ def _base(text: str) -> list[str]:
 
 def fold_tokens(text: str) -> list[str]:
     """Plain words with every run of a repeated letter collapsed to one
-    ("heyyy" -> "hey", "kill" -> "kil"): the intent classifier's form."""
-    return [_RUN2.sub(r"\1", token) for token in _base(text) if token != BREAK]
+    ("heyyy" -> "hey", "kill" -> "kil"), emoji dropped: the intent classifier's form."""
+    return [_RUN2.sub(r"\1", token) for token in _base(text, emoji_words=False) if token != BREAK]
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from data_helpers import FakeClock
+from data_helpers import FakeClock, LegacyUnderTest
 from repository import Repository
 
 
@@ -16,9 +16,9 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def repo(db_url: str, clock: FakeClock) -> Iterator[Repository]:
-    """A Repository on `db_url` (sqlite / postgresql / pgbouncer) with a fake clock."""
-    repository = Repository(db_url, clock=clock)
+def repo(db_url: str, clock: FakeClock) -> Iterator[LegacyUnderTest]:
+    """The legacy functions on `db_url` (sqlite / postgresql / pgbouncer) with a fake clock."""
+    repository = LegacyUnderTest(Repository(db_url, clock=clock))
     try:
         yield repository
     finally:

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine, event, func, select
 
+from legacy_api import LegacyUnderTest  # noqa: F401  (re-exported)
 from models import Base
 
 START = datetime(2024, 3, 1, 12, 0, 0, tzinfo=UTC)

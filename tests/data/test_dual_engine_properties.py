@@ -30,6 +30,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from pgserver import reset_database
 from data_helpers import FakeClock, strip_ids
 from models.enums import EVENT_TYPES, FSM_STATES, LOG_LEVELS, METHODS, ROLES, STEPS, SUMMARY_TYPES
+from legacy_api import LegacyUnderTest
+from models.yarn import AnswerUpdate, Classification, Detection, Event, Message, TurnOutcome
 from repository import Repository, RepositoryError
 
 # --------------------------------------------------------------------------
@@ -120,9 +122,13 @@ CLOCK_STEP = st.one_of(
     st.builds(timedelta, days=st.integers(1, 45)),
 )
 
-MESSAGES = st.lists(st.tuples(enum(ROLES), TEXT), max_size=3)
-ANSWERS = st.lists(st.tuples(enum(STEPS), OPTIONAL_TEXT, ATTEMPTS), max_size=3)
-EVENTS = st.lists(st.tuples(enum(EVENT_TYPES), EVENT_DATA), max_size=2)
+MESSAGE_ID = st.one_of(st.none(), st.none(), st.sampled_from(["m1", "m2", "m1:reply"]), st.text(max_size=6), SPECIAL_TEXT)
+MESSAGES = st.lists(st.builds(Message, enum(ROLES), TEXT, MESSAGE_ID), max_size=3).map(tuple)
+ANSWERS = st.lists(st.builds(AnswerUpdate, enum(STEPS), OPTIONAL_TEXT, ATTEMPTS), max_size=3).map(tuple)
+EVENTS = st.lists(st.builds(Event, enum(EVENT_TYPES), EVENT_DATA), max_size=2).map(tuple)
+TURN_CLASSIFICATION = st.one_of(st.none(), st.builds(Classification, TEXT, CONFIDENCE, INFERENCE_MS, enum(METHODS)))
+DETECTION = st.one_of(st.none(), st.builds(Detection, enum(("concern", "crisis")), OPTIONAL_TEXT, TEXT))
+SAFETY_CHECK = st.one_of(st.none(), enum(("checkin",)))
 CLASSIFICATION = st.one_of(
     st.none(),
     st.fixed_dictionaries(
@@ -215,13 +221,13 @@ class DualEngineMachine(RuleBasedStateMachine):
     def get_session_data(self, session_id: Any) -> None:
         self.both(lambda r: r.get_session_data(session_id))
 
-    @rule(session_id=SESSION_ID)
-    def load_turn(self, session_id: Any) -> None:
-        def load(repository: Repository) -> Any:
+    @rule(session_id=SESSION_ID, message_id=MESSAGE_ID)
+    def load_yarn(self, session_id: Any, message_id: Any) -> None:
+        def load(repository: Any) -> Any:
             with repository.unit_of_work() as uow:
-                return uow.load_turn(session_id)
+                return uow.load_yarn(session_id, message_id)
 
-        self.both(load)
+        self.both(load, session_id)
 
     # ---- messages ------------------------------------------------------------
 
@@ -292,26 +298,23 @@ class DualEngineMachine(RuleBasedStateMachine):
     # ---- a whole chat turn in one unit of work -----------------------------------
 
     @rule(
-        session_id=SESSION_ID, values=SESSION_VALUES, messages=MESSAGES, answers=ANSWERS, events=EVENTS,
-        classification=CLASSIFICATION,
-        summary=st.one_of(st.none(), st.tuples(enum(SUMMARY_TYPES), SUMMARY_DATA)),
-        risk=st.one_of(st.none(), st.tuples(TEXT, TEXT)),
+        session_id=SESSION_ID, state=enum(FSM_STATES), completed=st.booleans(), messages=MESSAGES,
+        answers=ANSWERS, events=EVENTS, classification=TURN_CLASSIFICATION,
+        summary=st.one_of(st.none(), SUMMARY_DATA), detection=DETECTION, safety_check=SAFETY_CHECK,
     )
     def chat_turn(
-        self, session_id: Any, values: dict[str, Any], messages: Any, answers: Any, events: Any,
-        classification: Any, summary: Any, risk: Any,
+        self, session_id: Any, state: Any, completed: bool, messages: Any, answers: Any, events: Any,
+        classification: Any, summary: Any, detection: Any, safety_check: Any,
     ) -> None:
-        def turn(repository: Repository) -> Any:
+        def turn(repository: Any) -> Any:
             with repository.unit_of_work() as uow:
-                state = uow.load_turn(session_id)
-                session_values = dict(values)
-                if session_values.get("completed"):
-                    session_values["completion_time"] = repository.clock()
-                uow.record_turn(
-                    session_id, session_values=session_values, messages=messages, answers=answers,
-                    events=events, classification=classification, summary=summary, risk=risk,
-                )
-            return state
+                yarn = uow.load_yarn(session_id)
+                uow.record_turn(yarn, TurnOutcome(
+                    "reply", state, messages=messages, answers=answers, events=events, classification=classification,
+                    classified_state="welcome", summary=summary, completed=completed, detection=detection,
+                    safety_check=safety_check,
+                ))
+            return yarn
 
         self.both(turn, session_id)
 
@@ -338,11 +341,20 @@ def _observe(repository: Repository, sessions: list[str]) -> dict[Any, Any]:
         for session_id in sessions:
             seen[("session", session_id)] = uow.get_session_data(session_id)
             seen[("history", session_id)] = uow.get_history(session_id, limit=None)
+            seen[("yarn", session_id)] = _yarn_as_read(uow, session_id)
             seen[("responses", session_id)] = uow.get_user_responses(session_id)
             seen[("summary", session_id)] = uow.get_latest_summary(session_id)
         seen["risk"] = uow.get_risk_detections(None, limit=None)
         seen["analytics"] = [uow.get_analytics_summary(days) for days in (0, 7, 3650)]
     return strip_ids(seen)
+
+
+def _yarn_as_read(uow: Any, session_id: str) -> Any:
+    """What load_yarn reads (without making the session: only if it exists)."""
+    try:
+        return uow.load_yarn(session_id) if uow.get_session_data(session_id) is not None else None
+    except RepositoryError as error:
+        return type(error).__name__
 
 
 def _short(value: Any) -> str:
@@ -358,7 +370,7 @@ def _short(value: Any) -> str:
 def test_sqlite_and_postgres_behave_identically(sqlite_and_postgres_urls: tuple[str, str]) -> None:
     sqlite_url, postgres_url = sqlite_and_postgres_urls
     clock = FakeClock()
-    repos = (Repository(sqlite_url, clock=clock), Repository(postgres_url, clock=clock))
+    repos = (LegacyUnderTest(Repository(sqlite_url, clock=clock)), LegacyUnderTest(Repository(postgres_url, clock=clock)))
 
     class Machine(DualEngineMachine):
         pass

@@ -28,10 +28,11 @@ from sqlalchemy.engine import make_url
 import pgserver
 from data_helpers import FakeClock, count_statements
 from models import ALL_TABLES, LEGACY_TABLES
-from models.legacy import legacy_statements
-from models.views import VIEW_NAMES
+from legacy_schema import legacy_statements
+from legacy_schema import VIEW_NAMES
+from legacy_api import LegacyUnderTest
 from repository import Repository, SchemaMismatch
-from repository.config import make_engine
+from repository.engines import make_engine
 from repository.schema import (
     PROJECT_ROOT,
     alembic_config,
@@ -42,7 +43,7 @@ from repository.schema import (
     upgrade,
 )
 
-HEAD = "0003"
+HEAD = "0006"
 RLS_TABLES = (*LEGACY_TABLES, "data_repairs")
 
 
@@ -106,7 +107,7 @@ def test_upgrade_check_downgrade_upgrade(empty_db_url: str) -> None:
     assert tables_and_views(empty_db_url)[0] == {*ALL_TABLES, "alembic_version"}
 
     # and the repository works on it
-    repo = Repository(empty_db_url)
+    repo = LegacyUnderTest(Repository(empty_db_url))
     try:
         repo.save_message("s", "user", "hi")
         assert repo.get_history("s")[0]["message"] == "hi"
@@ -139,7 +140,7 @@ def test_sqlite_downgrade_to_the_legacy_shape_keeps_rows(make_empty_db: Callable
     url = make_empty_db("sqlite")
     upgrade(url)
     clock = FakeClock()
-    repo = Repository(url, clock=clock)
+    repo = LegacyUnderTest(Repository(url, clock=clock))
     repo.save_message("s", "user", "kept")
     repo.save_session_summary("s", "partial", {"a": [1, 2.5]})
     repo.save_analytics_event("session_started", 3.0)
@@ -151,7 +152,7 @@ def test_sqlite_downgrade_to_the_legacy_shape_keeps_rows(make_empty_db: Callable
         assert "CHECK" in conn.execute("SELECT sql FROM sqlite_master WHERE name = 'sessions'").fetchone()[0]
     upgrade(url)
     alembic_check(url)
-    repo = Repository(url, clock=clock)
+    repo = LegacyUnderTest(Repository(url, clock=clock))
     try:
         assert repo.get_history("s") == [{"role": "user", "message": "kept", "ts": FakeClock().now}]
         assert repo.get_latest_summary("s") == {"a": [1, 2.5]}
@@ -322,7 +323,7 @@ def test_row_level_security_hides_every_table_from_supabase_roles(
     url = make_empty_db("postgresql")
     upgrade(url)
     assert rls_flags(url) == {name: (True, False) for name in RLS_TABLES}  # enabled, not forced on the owner
-    repo = Repository(url)
+    repo = LegacyUnderTest(Repository(url))
     try:
         repo.save_message("s1", "user", "private yarn")
         repo.save_analytics_event("session_started")
@@ -593,7 +594,7 @@ def test_legacy_file_is_adopted_without_losing_a_row(tmp_path: Path, older_scrip
 
     # The repository reads the adopted rows as documented, and works on the file.
     clock = FakeClock(datetime(2024, 1, 10, tzinfo=UTC))
-    repo = Repository(url, clock=clock)
+    repo = LegacyUnderTest(Repository(url, clock=clock))
     try:
         iso = repo.get_session_data("iso")
         assert iso["created_at"] == iso["last_activity"] == iso["completion_time"] == datetime(2024, 1, 5, 10, tzinfo=UTC)
@@ -636,7 +637,7 @@ def test_clean_legacy_file_needs_no_repairs(tmp_path: Path) -> None:
     path = tmp_path / "clean.db"
     build_legacy_file(path, older_script=False, dirty=False)
     url = f"sqlite:///{path}"
-    repo = Repository(url, clock=FakeClock())
+    repo = LegacyUnderTest(Repository(url, clock=FakeClock()))
     try:
         assert repo.init_db() == "legacy"  # init_db adopts a legacy file too
         with repo.engine.connect() as connection:
@@ -711,7 +712,7 @@ def test_unknown_sqlite_file_is_refused_and_left_byte_for_byte(tmp_path: Path, m
     with pytest.raises(SchemaMismatch, match="nothing was changed"):
         upgrade(f"sqlite:///{path}")
     assert fingerprint(path) == before
-    repo = Repository(f"sqlite:///{path}")
+    repo = LegacyUnderTest(Repository(f"sqlite:///{path}"))
     try:
         with pytest.raises(SchemaMismatch):
             repo.init_db()

@@ -28,11 +28,12 @@ from models import (
     ChatSession,
 )
 from models.enums import EVENT_TYPES, FSM_STATES, sql_in_list
-from models.legacy import legacy_statements
+from legacy_schema import legacy_statements
 from models.types import JSONValue, UTCDateTime, as_utc, json_dumps, json_loads
-from models.views import VIEW_NAMES, create_view_statements, drop_view_statements
+from legacy_schema import VIEW_NAMES
+from legacy_api import LegacyUnderTest
 from repository import Repository
-from repository.config import make_engine
+from repository.engines import make_engine
 
 analytics = AnalyticsEvent.__table__
 sessions = ChatSession.__table__
@@ -96,7 +97,7 @@ def test_json_round_trips_with_number_kinds_kept(engine: Engine, value: Any) -> 
 
 
 def test_json_summary_round_trips_through_the_repository(db_url: str) -> None:
-    repo = Repository(db_url, clock=FakeClock())
+    repo = LegacyUnderTest(Repository(db_url, clock=FakeClock()))
     try:
         repo.create_session("s")
         data = {key: value for key, value in JSON_CASES.items()}
@@ -282,7 +283,7 @@ def test_postgres_session_time_zone_does_not_leak(sqlite_and_postgres_urls: tupl
     """A libpq startup option, so directly (pgbouncer is set to ignore it)."""
     postgres_url = sqlite_and_postgres_urls[1]
     url = postgres_url + ("&" if "?" in postgres_url else "?") + "options=-c%20TimeZone%3DPacific/Kiritimati"
-    repo = Repository(url, clock=FakeClock(datetime(2024, 2, 29, 23, 30, tzinfo=UTC)))
+    repo = LegacyUnderTest(Repository(url, clock=FakeClock(datetime(2024, 2, 29, 23, 30, tzinfo=UTC))))
     try:
         with repo.engine.connect() as connection:
             assert connection.execute(text("SHOW TimeZone")).scalar_one() == "Pacific/Kiritimati"
@@ -350,7 +351,7 @@ def test_every_constraint_and_index_is_named_by_convention_on_postgres(db_url: s
         engine.dispose()
     assert constraints == expected_constraints()
     assert indexes == expected_indexes()
-    assert not {name for _, name, _ in constraints if name.endswith(("_pkey", "_fkey", "_check", "_key"))}
+    assert not {name for _, name, _ in constraints if not name.startswith(("pk_", "fk_", "ck_", "uq_", "ix_"))}
 
 
 def test_constraint_names_survive_on_sqlite(sqlite_and_postgres_urls: tuple[str, str]) -> None:
@@ -454,13 +455,6 @@ def test_legacy_script_statements() -> None:
     assert not any(s.lstrip().startswith("--") for s in statements)
 
 
-def test_view_statements() -> None:
-    postgres = create_view_statements("postgresql")
-    assert len(postgres) == 3 and all("security_invoker = true" in s for s in postgres)
-    assert [s.split()[2] for s in create_view_statements("sqlite")] == list(VIEW_NAMES)
-    assert drop_view_statements() == [f"DROP VIEW IF EXISTS {name}" for name in VIEW_NAMES]
-
-
 def test_portable_types_compile_per_dialect() -> None:
     from sqlalchemy.dialects import postgresql, sqlite
 
@@ -532,7 +526,7 @@ def test_views_return_the_same_rows_on_both_engines(sqlite_and_postgres_urls: tu
     try:
         for url in sqlite_and_postgres_urls:
             engine = make_engine(url)
-            repo = Repository(engine, clock=FakeClock())
+            repo = LegacyUnderTest(Repository(engine.url, clock=FakeClock()))
             engines.append(engine)
             repos.append(repo)
             _fill_for_views(repo, engine, now)

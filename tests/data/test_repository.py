@@ -21,7 +21,7 @@ from sqlalchemy.pool import NullPool
 
 import pgserver
 import repository
-from data_helpers import FakeClock, START, assert_plain, assert_utc, count_statements, table_counts
+from data_helpers import FakeClock, LegacyUnderTest, START, assert_plain, assert_utc, count_statements, table_counts
 from models import ChatMessage, UserResponse
 from repository import (
     DatabaseUnavailable,
@@ -31,6 +31,9 @@ from repository import (
     UnknownSession,
 )
 from repository import config
+from repository.engines import make_engine
+from repository.sql import Query
+from models.yarn import AnswerUpdate, Classification, Detection, Event, Message, TurnOutcome, Yarn
 
 user_responses = UserResponse.__table__
 chat_history = ChatMessage.__table__
@@ -166,7 +169,7 @@ def test_get_history_newest_first_with_limit(repo: Repository, clock: FakeClock)
 def test_newest_first_is_stable_on_tied_timestamps(db_url: str) -> None:
     """Many writes in the same instant: insertion order breaks the tie."""
     fixed = FakeClock()
-    repo = Repository(db_url, clock=fixed)
+    repo = LegacyUnderTest(Repository(db_url, clock=fixed))
     try:
         for n in range(25):
             repo.save_message("s1", "user", f"m{n:02d}")
@@ -235,7 +238,7 @@ def test_update_attempt_count_is_plus_one_and_creates_at_one(repo: Repository, c
 
 @pytest.mark.parametrize("threads,per_thread", [(8, 12)])
 def test_update_attempt_count_is_atomic_under_concurrency(db_url: str, threads: int, per_thread: int) -> None:
-    repo = Repository(db_url)
+    repo = LegacyUnderTest(Repository(db_url))
     try:
         repo.create_session("s1")
         results: list[int] = []
@@ -280,9 +283,11 @@ def test_save_risk_detection_writes_detection_and_event_together(repo: Repositor
     detections = repo.get_risk_detections()
     assert [(d["session_id"], d["trigger_phrase"]) for d in detections] == [("s2", "not safe"), ("s1", "want to die")]
     first = detections[1]
-    assert set(first) == {"id", "session_id", "trigger_phrase", "user_message", "detected_at", "resources_shown"}
+    assert set(first) == {"id", "session_id", "trigger_phrase", "user_message", "detected_at", "resources_shown",
+                          "level", "category"}
     assert first["user_message"] == "i want to die"
     assert first["resources_shown"] is True
+    assert (first["level"], first["category"]) == ("crisis", None)  # the legacy function has one tier
     assert first["detected_at"] == START
     assert_plain(detections)
     assert [d["session_id"] for d in repo.get_risk_detections("s1")] == ["s1"]
@@ -292,12 +297,11 @@ def test_save_risk_detection_writes_detection_and_event_together(repo: Repositor
     assert repo.get_analytics_summary()["event_counts"] == {"risk_triggered": 2}
     with repo.engine.connect() as connection:
         data = connection.execute(text("SELECT event_data FROM analytics ORDER BY id")).scalars().all()
-    assert [repo_json(value) for value in data] == [{"trigger_phrase": "want to die"}, {"trigger_phrase": "not safe"}]
-
-
-def repo_json(value: Any) -> Any:
-    """A JSON column read with raw SQL: text on SQLite, decoded on Postgres."""
-    return json.loads(value) if isinstance(value, str) else value
+    # One shape of the event, for the turn and the legacy function (models.yarn.Detection.event).
+    assert [repo_json(value) for value in data] == [
+        {"trigger_phrase": "want to die", "level": "crisis", "category": None},
+        {"trigger_phrase": "not safe", "level": "crisis", "category": None},
+    ]
 
 
 def test_session_summaries_latest_by_type(repo: Repository, clock: FakeClock) -> None:
@@ -543,11 +547,16 @@ def test_child_rows_of_unknown_sessions_raise_unknown_session(repo: Repository, 
 # --------------------------------------------------------------------------
 
 
+def repo_json(value: Any) -> Any:
+    """A JSON column read with raw SQL: text on SQLite, decoded on Postgres."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
 def test_unit_of_work_commits_whole(repo: Repository) -> None:
     with repo.unit_of_work() as uow:
         uow.save_message("s1", "user", "hi")
         uow.save_user_response("s1", "goals", "school")
-        assert uow.get_history("s1")[0]["message"] == "hi"  # reads see the transaction's own writes
+        assert uow.get_history("s1")[0].message == "hi"  # reads see the transaction's own writes
     assert repo.get_user_responses("s1") == {"goals": "school"}
 
 
@@ -576,14 +585,16 @@ def test_unit_of_work_rolls_back_on_a_database_error(repo: Repository) -> None:
 
 def test_a_caught_database_error_still_rolls_the_unit_of_work_back(repo: Repository) -> None:
     """Postgres cannot continue a transaction after an error; SQLite could. Both
-    refuse alike: further operations raise, the block's end re-raises, nothing
-    is written."""
+    refuse alike: the error comes with the round trip that carried the bad
+    write, further operations raise, the block's end re-raises, nothing is
+    written."""
     before = table_counts(repo.engine)
     with pytest.raises(UnknownSession):
         with repo.unit_of_work() as uow:
             uow.save_message("s1", "user", "hi")
+            uow.save_risk_detection("nope", "p", "m")
             with pytest.raises(UnknownSession):
-                uow.save_risk_detection("nope", "p", "m")
+                uow.get_history("s1")
             with pytest.raises(RepositoryError, match="earlier operation"):
                 uow.save_message("s1", "user", "again")
     assert table_counts(repo.engine) == before
@@ -591,33 +602,35 @@ def test_a_caught_database_error_still_rolls_the_unit_of_work_back(repo: Reposit
 
 def test_a_caught_invalid_value_writes_nothing_of_that_operation(repo: Repository) -> None:
     """InvalidValue comes before any SQL: the operation leaves nothing (not even
-    what record_turn had queued), the rest of the unit of work commits."""
+    what record_turn had queued before the bad row), the rest of the unit of
+    work commits."""
     with repo.unit_of_work() as uow:
         uow.save_message("kept", "user", "hi")
+        yarn = uow.load_yarn("dropped")
         with pytest.raises(InvalidValue):
-            uow.record_turn("dropped", session_values={}, messages=[("user", "ok"), ("user", "nul\x00")])
+            uow.record_turn(yarn, TurnOutcome("r", "goals", messages=(Message("user", "ok"), Message("user", "nul\x00"))))
         with pytest.raises(InvalidValue):
-            uow.record_turn("dropped", session_values={}, messages=[("user", "ok")], events=[("nope", None)])
+            uow.record_turn(yarn, TurnOutcome("r", "goals", messages=(Message("user", "ok"),), events=(Event("nope"),)))
         with pytest.raises(InvalidValue):
             uow.save_analytics_event("nope")
-    assert repo.get_session_data("dropped") is None
+    assert repo.get_session_data("dropped")["fsm_state"] == "welcome"  # load_yarn made it; nothing of the turns
+    assert repo.get_history("dropped") == []
     assert [m["message"] for m in repo.get_history("kept")] == ["hi"]
     counts = table_counts(repo.engine)
-    assert (counts["sessions"], counts["chat_history"], counts["analytics"]) == (1, 1, 0)
+    assert (counts["sessions"], counts["chat_history"], counts["analytics"]) == (2, 1, 0)
 
 
 def test_a_failed_record_turn_after_a_queued_write_of_its_session(repo: Repository, clock: FakeClock) -> None:
-    """record_turn's session write flushes the batch queued before it (same
-    row); when it then fails, none of its own queued writes survive."""
+    """Writes queued before a turn that fails validation still go; none of the
+    failed turn's own rows do."""
     repo.create_session("a")
     with repo.unit_of_work() as uow:
-        with uow.deferred():
-            uow.save_message("a", "user", "queued first")
+        uow.save_message("a", "user", "queued first")
         clock.advance(minutes=1)
-        with uow.deferred():
-            uow.save_message("a", "user", "queued second")
-            with pytest.raises(InvalidValue):
-                uow.record_turn("a", session_values={"fsm_state": "goals"}, messages=[("robot", "x")])
+        uow.save_message("a", "user", "queued second")
+        yarn = uow.load_yarn("a")
+        with pytest.raises(InvalidValue):
+            uow.record_turn(yarn, TurnOutcome("r", "goals", messages=(Message("robot", "x"),)))
     assert [m["message"] for m in repo.get_history("a")] == ["queued second", "queued first"]
     assert repo.get_session_data("a")["fsm_state"] == "welcome"
 
@@ -625,186 +638,158 @@ def test_a_failed_record_turn_after_a_queued_write_of_its_session(repo: Reposito
 def test_read_only_unit_of_work(repo: Repository) -> None:
     repo.save_message("s1", "user", "hi")
     with repo.unit_of_work(write=False) as uow:
-        assert uow.get_session_data("s1")["session_id"] == "s1"
-        assert uow.get_history("s1")[0]["message"] == "hi"
+        assert uow.get_session_data("s1").session_id == "s1"
+        assert uow.get_history("s1")[0].message == "hi"
         uow.ping()
     assert repo.ping() is None
 
 
-def test_deferred_writes_go_in_one_batch_and_reads_flush_them(repo: Repository) -> None:
+def test_queued_writes_go_with_the_next_read_or_the_commit(repo: Repository) -> None:
     with repo.unit_of_work() as uow:
-        with uow.deferred():
-            uow.save_message("s1", "user", "one")
-            uow.save_message("s1", "bot", "two")
-            assert [m["message"] for m in uow.get_history("s1")] == ["two", "one"]
-            uow.save_analytics_event("session_started")
+        uow.save_message("s1", "user", "one")
+        uow.save_message("s1", "bot", "two")
+        sends = uow.wire.round_trips
+        assert [m.message for m in uow.get_history("s1")] == ["two", "one"]
+        assert uow.wire.round_trips == sends + 1  # the writes went with the read
+        uow.save_analytics_event("session_started")
     assert repo.get_analytics_summary()["event_counts"] == {"session_started": 1}
 
 
-def test_deferred_batches_keep_statement_order_and_may_touch_a_row_twice(repo: Repository) -> None:
-    """A batch is one statement on Postgres: it must still run in the order the
-    writes were made (ties on the timestamp break by it), and writing the same
-    session twice must not fail there ("ON CONFLICT DO UPDATE command cannot
-    affect row a second time")."""
+def test_queued_writes_keep_their_order_and_may_touch_a_row_twice(repo: Repository) -> None:
+    """Queued writes travel together (one round trip on Postgres): they still run
+    in the order they were made (ties on the timestamp break by it), and the
+    same session may be written twice."""
     with repo.unit_of_work() as uow:
-        with uow.deferred():
-            uow.create_session("a")
-            uow.create_session("b")
-            uow.save_message("a", "user", "1")
-            uow.save_message("a", "bot", "2")
-            uow.save_user_response("a", "goals", "x")
-            uow.save_user_response("a", "goals", "y")
-            for name in ("a", "b", "a", "b"):
-                uow.save_risk_detection(name, f"p-{name}", "m")
-            uow.save_message("a", "user", "3")
+        uow.create_session("a")
+        uow.create_session("b")
+        uow.save_message("a", "user", "1")
+        uow.save_message("a", "bot", "2")
+        uow.save_user_response("a", "goals", "x")
+        uow.save_user_response("a", "goals", "y")
+        for name in ("a", "b", "a", "b"):
+            uow.save_risk_detection(name, f"p-{name}", "m")
+        uow.save_message("a", "user", "3")
     assert [m["message"] for m in repo.get_history("a")] == ["3", "2", "1"]
     assert [d["session_id"] for d in repo.get_risk_detections()] == ["b", "a", "b", "a"]
     assert repo.get_user_responses("a") == {"goals": "y"}
 
 
-def test_raw_database_errors_come_out_as_repository_errors(repo: Repository) -> None:
-    with pytest.raises(RepositoryError) as caught:
-        with repo.unit_of_work() as uow:
-            uow.connection.execute(text("SELECT * FROM no_such_table"))
-    assert type(caught.value) is RepositoryError
-    # A CHECK constraint (the second guard) comes out as InvalidValue.
+def test_database_errors_come_out_as_repository_errors(repo: Repository) -> None:
+    """The CHECK constraints stay a second guard: a value that got past the
+    value rules is refused by the database as InvalidValue, on both engines."""
     repo.create_session("s1")
+    bad = Query("bad_role", lambda insert: insert(ChatMessage).inline(), columns=("session_id", "role", "message"))
     with pytest.raises(InvalidValue):
         with repo.unit_of_work() as uow:
-            uow.connection.execute(text(
-                "INSERT INTO chat_history (session_id, role, message) VALUES ('s1', 'robot', 'hi')"
-            ))
+            uow._queue(bad, {"session_id": "s1", "role": "robot", "message": "hi"})
     assert table_counts(repo.engine)["chat_history"] == 0
 
 
-# --------------------------------------------------------------------------
-# a chat turn: load_turn + record_turn
-# --------------------------------------------------------------------------
-
-
-def test_load_turn_and_record_turn(repo: Repository, clock: FakeClock) -> None:
+def test_load_yarn_and_record_turn(repo: Repository, clock: FakeClock) -> None:
     with repo.unit_of_work() as uow:
-        assert uow.load_turn("s1") is None
-        uow.record_turn(
-            "s1",
-            session_values={"fsm_state": "support_people"},
-            messages=[("user", "hi"), ("bot", "Who are your support people?")],
-            events=[("session_started", None), ("rule_based_used", {"intent": "greeting"})],
-        )
+        yarn = uow.load_yarn("s1")
+        assert (yarn.state, yarn.turn_count, yarn.is_new, yarn.answers) == ("welcome", 0, True, {})
+        uow.record_turn(yarn, TurnOutcome(
+            "Who are your support people?", "support_people",
+            messages=(Message("user", "hi", "m1"), Message("bot", "Who are your support people?", "m1:reply")),
+            events=(Event("session_started", {}), Event("rule_based_used", {"intent": "greeting"})),
+        ))
     clock.advance(seconds=5)
     with repo.unit_of_work() as uow:
-        state = uow.load_turn("s1")
-        assert state["fsm_state"] == "support_people"
-        assert (state["answers"], state["attempts"], state["turn_count"]) == ({}, {}, 1)
-        uow.record_turn(
-            "s1",
-            session_values={"fsm_state": "strengths"},
-            messages=[("user", "my nan"), ("bot", "Deadly. What are your strengths?")],
-            answers=[("support_people", "nan", 1), ("support_people", "my nan", 0), ("strengths", "", 1)],
-            events=[("step_completed", {"step": "support_people"})],
-            classification={"user_message": "my nan", "intent": "answer", "confidence": 0.8, "method": "hybrid",
-                            "fsm_state": "support_people", "inference_time_ms": 12},
-            summary=("partial", {"support_people": "my nan"}),
-            risk=None,
-        )
-    state = _load(repo, "s1")
-    assert state == {
-        "session_id": "s1", "fsm_state": "strengths", "created_at": START,
-        "last_activity": START + timedelta(seconds=5), "completed": False, "completion_time": None,
-        "answers": {"support_people": "my nan"}, "attempts": {"support_people": 0, "strengths": 1},
-        "turn_count": 2,
-    }
-    assert_plain(state)
+        yarn = uow.load_yarn("s1", "m2")
+        assert (yarn.state, yarn.answers, yarn.attempts, yarn.turn_count, yarn.replayed_reply) == (
+            "support_people", {}, {}, 1, None)
+        uow.record_turn(yarn, TurnOutcome(
+            "Deadly. What are your strengths?", "strengths",
+            messages=(Message("user", "my nan", "m2"), Message("bot", "Deadly. What are your strengths?", "m2:reply")),
+            answers=(AnswerUpdate("support_people", "nan", 1), AnswerUpdate("support_people", "my nan", 0),
+                     AnswerUpdate("strengths", "", 1)),
+            events=(Event("step_completed", {"step": "support_people"}),),
+            classification=Classification("answer", 0.8, 12, "hybrid"), classified_state="support_people",
+            summary={"support_people": "my nan"},
+        ))
+    yarn = _load(repo, "s1")
+    assert yarn == Yarn("s1", "strengths", {"support_people": "my nan"}, {"support_people": 0, "strengths": 1},
+                        completed=False, turn_count=2, safety_check=None, had_detection=False)
+    assert repo.get_session_data("s1")["last_activity"] == START + timedelta(seconds=5)
     assert [m["message"] for m in repo.get_history("s1", None)] == [
         "Deadly. What are your strengths?", "my nan", "Who are your support people?", "hi",
     ]
     assert repo.get_latest_summary("s1") == {"support_people": "my nan"}
     assert repo.get_analytics_summary()["event_counts"] == {"rule_based_used": 1, "session_started": 1, "step_completed": 1}
     assert table_counts(repo.engine)["intent_classifications"] == 1
+    with repo.unit_of_work() as uow:  # a message id answered before: its reply comes back
+        assert uow.load_yarn("s1", "m2").replayed_reply == "Deadly. What are your strengths?"
 
 
-def _load(repo: Repository, session_id: str) -> Any:
+def _load(repo: Repository, session_id: str) -> Yarn:
     with repo.unit_of_work() as uow:
-        return uow.load_turn(session_id)
+        return uow.load_yarn(session_id)
 
 
-def test_record_turn_with_risk_and_completion(repo: Repository, clock: FakeClock) -> None:
+def test_record_turn_with_a_detection_and_completion(repo: Repository, clock: FakeClock) -> None:
     repo.create_session("s1", "goals")
     done = clock.advance(minutes=1)
     with repo.unit_of_work() as uow:
-        uow.load_turn("s1")
-        uow.record_turn(
-            "s1",
-            session_values={"fsm_state": "summary", "completed": True, "completion_time": done},
-            messages=[("user", "i want to die"), ("bot", "13YARN 13 92 76")],
-            risk=("want to die", "i want to die"),
-            events=[("session_completed", None)],
-        )
+        yarn = uow.load_yarn("s1")
+        uow.record_turn(yarn, TurnOutcome(
+            "13YARN 13 92 76", "summary", completed=True, safety_check="checkin",
+            messages=(Message("user", "i want to die"), Message("bot", "13YARN 13 92 76")),
+            detection=Detection("concern", "passive_death_wish", "want to die"),
+            events=(Event("session_completed", None),),
+        ))
     data = repo.get_session_data("s1")
     assert (data["fsm_state"], data["completed"], data["completion_time"]) == ("summary", True, done)
-    assert repo.get_risk_detections("s1")[0]["trigger_phrase"] == "want to die"
+    found = repo.get_risk_detections("s1")[0]
+    assert (found["trigger_phrase"], found["level"], found["category"], found["user_message"]) == (
+        "want to die", "concern", "passive_death_wish", "i want to die")
     assert repo.get_analytics_summary()["event_counts"] == {"risk_triggered": 1, "session_completed": 1}
+    again = _load(repo, "s1")
+    assert (again.safety_check, again.had_detection, again.completed) == ("checkin", True, True)
 
 
 @pytest.mark.parametrize("bad", [
-    {"session_values": {"fsm_state": "done"}},
-    {"messages": [("user", "ok"), ("robot", "hi")]},
-    {"answers": [("goals", "a\x00", 0)]},
-    {"events": [("step_completed", {"x": math.nan})]},
-    {"classification": {"user_message": "m", "intent": "i", "confidence": 2.0, "method": "hybrid"}},
-    {"summary": ("partial", ["not", "a", "dict"])},
-    {"risk": ("p", "\x00")},
-], ids=["state", "role", "answer", "event", "classification", "summary", "risk"])
+    {"state": "done"},
+    {"messages": (Message("user", "ok"), Message("robot", "hi"))},
+    {"answers": (AnswerUpdate("goals", "a\x00", 0),)},
+    {"events": (Event("step_completed", {"x": math.nan}),)},
+    {"classification": Classification("i", 2.0, 0, "hybrid")},
+    {"summary": ["not", "a", "dict"]},
+    {"detection": Detection("crisis", None, "\x00")},
+    {"safety_check": "maybe"},
+], ids=["state", "role", "answer", "event", "classification", "summary", "risk", "safety_check"])
 def test_record_turn_with_an_invalid_value_writes_nothing(repo: Repository, bad: dict[str, Any]) -> None:
     repo.create_session("s1")
     before = table_counts(repo.engine)
-    arguments: dict[str, Any] = {"session_values": {"fsm_state": "goals"}, "messages": [("user", "hi")]}
-    arguments.update(bad)
+    fields: dict[str, Any] = {"reply": "r", "state": "goals", "messages": (Message("user", "hi"),)}
+    fields.update(bad)
     with pytest.raises(InvalidValue):
         with repo.unit_of_work() as uow:
-            uow.load_turn("s1")
-            uow.record_turn("s1", **arguments)
+            uow.record_turn(uow.load_yarn("s1"), TurnOutcome(**fields))
     assert table_counts(repo.engine) == before
     assert repo.get_session_data("s1")["fsm_state"] == "welcome"
 
 
-def test_one_chat_turn_is_two_statements_on_postgres(repo: Repository, engine_name: str) -> None:
-    """One read (the session row locked, answers, turn count) + one batched write."""
-    def turn(session_id: str, n: int) -> None:
+def test_one_chat_turn_is_two_round_trips(repo: Repository, engine_name: str) -> None:
+    """The read with its lock, then every write with COMMIT: the driver is sent
+    two messages (tests/data/test_round_trips.py counts them on the wire)."""
+    def turn(session_id: str, n: int) -> int:
         with repo.unit_of_work() as uow:
-            state = uow.load_turn(session_id)
-            uow.record_turn(
-                session_id,
-                session_values={"fsm_state": "strengths"},
-                messages=[("user", f"answer {n}"), ("bot", "next question")],
-                answers=[("support_people", f"answer {n}", (state or {}).get("turn_count", 0))],
-                events=[("step_completed", {"step": "support_people"})],
-            )
+            yarn = uow.load_yarn(session_id, f"{session_id}-{n}")
+            uow.record_turn(yarn, TurnOutcome(
+                "next question", "strengths",
+                messages=(Message("user", f"answer {n}", f"{session_id}-{n}"), Message("bot", "next question")),
+                answers=(AnswerUpdate("support_people", f"answer {n}", yarn.turn_count),),
+                events=(Event("step_completed", {"step": "support_people"}),),
+                classification=Classification("answer", 0.1, 1), summary={"a": 1},
+                detection=Detection("concern", "hopelessness", "p"),
+            ))
+            wire = uow.wire
+        return wire.round_trips
 
-    turn("warm-up", 0)  # first connection: dialect initialisation is not a turn
-    turn("s1", 1)
-    for n in (2, 3):
-        with count_statements(repo.engine) as statements:
-            turn("s1", n)
-        if engine_name == "sqlite":
-            assert len(statements) <= 8, statements
-        else:
-            assert len(statements) == 2, statements
-            assert statements[0].lstrip().upper().startswith("SELECT") and "FOR UPDATE" in statements[0].upper()
-            assert statements[1].lstrip().upper().startswith("WITH")
-    # Everything a turn can write still goes as one statement on Postgres.
-    with count_statements(repo.engine) as statements:
-        with repo.unit_of_work() as uow:
-            uow.load_turn("s1")
-            uow.record_turn(
-                "s1", session_values={"fsm_state": "summary"}, messages=[("user", "x"), ("bot", "y")],
-                answers=[("goals", "a", 0), ("worries", "b", 1)], events=[("llm_turn_completed", {"n": 1})],
-                classification={"user_message": "x", "intent": "i", "confidence": 0.1, "method": "distilbert"},
-                summary=("complete", {"a": 1}), risk=("p", "m"),
-            )
-    if engine_name != "sqlite":
-        assert len(statements) == 2, statements
-    assert repo.get_user_responses("s1") == {"support_people": "answer 3", "goals": "a", "worries": "b"}
+    assert turn("s1", 1) == 2  # the first turn of a yarn too (the session is made with the read)
+    assert turn("s1", 2) == 2
+    assert repo.get_user_responses("s1") == {"support_people": "answer 2"}
 
 
 def test_transaction_pooler_repeated_statements_do_not_fail(repo: Repository, engine_name: str) -> None:
@@ -814,22 +799,16 @@ def test_transaction_pooler_repeated_statements_do_not_fail(repo: Repository, en
         repo.save_message(f"s{n % 3}", "user", f"m{n}")
         assert repo.get_history(f"s{n % 3}", limit=1)[0]["message"] == f"m{n}"
         with repo.unit_of_work() as uow:
-            uow.load_turn(f"s{n % 3}")
-            uow.record_turn(f"s{n % 3}", session_values={}, messages=[("bot", f"b{n}")])
+            yarn = uow.load_yarn(f"s{n % 3}")
+            uow.record_turn(yarn, TurnOutcome("b", yarn.state, messages=(Message("bot", f"b{n}"),)))
     assert len(repo.get_history("s0", limit=None)) == 20
     if engine_name == "pgbouncer":
         assert config.behind_transaction_pooler(repo.engine.url.update_query_dict({"pooler": "transaction"}))
-        assert isinstance(repo.engine.pool, NullPool)
-
-
-# --------------------------------------------------------------------------
-# timestamps and result types
-# --------------------------------------------------------------------------
 
 
 def test_naive_clock_is_taken_as_utc(db_url: str) -> None:
     naive = datetime(2024, 5, 1, 9, 30, 15, 123456)
-    repo = Repository(db_url, clock=lambda: naive)
+    repo = LegacyUnderTest(Repository(db_url, clock=lambda: naive))
     try:
         repo.save_message("s1", "user", "hi")
         data = repo.get_session_data("s1")
@@ -844,7 +823,7 @@ def test_naive_clock_is_taken_as_utc(db_url: str) -> None:
 def test_aware_non_utc_clock_is_stored_as_the_same_instant_in_utc(db_url: str) -> None:
     darwin = timezone(timedelta(hours=9, minutes=30))
     local = datetime(2024, 5, 1, 8, 0, 0, 1, tzinfo=darwin)  # 2024-04-30 22:30 UTC
-    repo = Repository(db_url, clock=lambda: local)
+    repo = LegacyUnderTest(Repository(db_url, clock=lambda: local))
     try:
         repo.save_message("s1", "user", "hi")
         repo.save_risk_detection("s1", "p", "m")
@@ -859,15 +838,18 @@ def test_aware_non_utc_clock_is_stored_as_the_same_instant_in_utc(db_url: str) -
 def test_every_result_is_plain_and_every_datetime_aware_utc(repo: Repository) -> None:
     fill_session(repo, "s1")
     repo.mark_session_completed("s1")
-    with repo.unit_of_work() as uow:
-        turn = uow.load_turn("s1")
     results = [
         repo.get_session_data("s1"), repo.get_history("s1"), repo.get_user_responses("s1"),
-        repo.get_risk_detections(), repo.get_latest_summary("s1"), repo.get_analytics_summary(), turn,
+        repo.get_risk_detections(), repo.get_latest_summary("s1"), repo.get_analytics_summary(),
     ]
     assert_plain(results)
     assert isinstance(repo.update_attempt_count("s1", "goals"), int)
     assert isinstance(repo.cleanup_old_sessions(), int)
+    with repo.unit_of_work() as uow:
+        for record in (uow.get_session_data("s1"), *uow.get_history("s1"), *uow.get_risk_detections()):
+            for value in vars(record).values():
+                if isinstance(value, datetime):
+                    assert_utc(value)
 
 
 def test_microseconds_survive_and_order_follows_time(repo: Repository, clock: FakeClock) -> None:
@@ -967,24 +949,19 @@ def test_default_database_is_a_file_in_the_instance_folder(monkeypatch: pytest.M
 
 
 def test_repository_init_db_and_repr(db_url: str) -> None:
-    repo = Repository(db_url)
+    repo = LegacyUnderTest(Repository(db_url))
     try:
         assert repo.init_db() == "versioned"
         assert repo.engine_name in ("sqlite", "postgresql")
-        assert repr(repo).startswith("Repository(")
+        assert repr(repo.repository).startswith("Repository(")
     finally:
         repo.dispose()
-
-
-# --------------------------------------------------------------------------
-# configuration and unavailable databases (no database needed)
-# --------------------------------------------------------------------------
 
 
 def test_urls_as_supabase_prints_them_use_psycopg() -> None:
     for url in ("postgres://u:pw@db.abc.supabase.co:5432/postgres", "postgresql://u:pw@h/d",
                 "postgresql+psycopg2://u:pw@h/d"):
-        engine = config.make_engine(url)
+        engine = make_engine(url)
         assert (engine.dialect.name, engine.dialect.driver) == ("postgresql", "psycopg")
         assert config.normalise_url(url).get_driver_name() == "psycopg"
         engine.dispose()
@@ -1016,7 +993,7 @@ def test_transaction_pooler_detection(url: str, env: str | None, expected: bool,
     else:
         monkeypatch.setenv(config.POOLER_ENV, env)
     assert config.behind_transaction_pooler(config.normalise_url(url)) is expected
-    engine = config.make_engine(url)
+    engine = make_engine(url)
     try:
         assert isinstance(engine.pool, NullPool) is expected
         assert "pooler" not in engine.url.query
@@ -1026,12 +1003,12 @@ def test_transaction_pooler_detection(url: str, env: str | None, expected: bool,
 
 def test_unsupported_databases_are_refused() -> None:
     with pytest.raises(ValueError, match="unsupported database"):
-        config.make_engine("mysql://u@h/d")
+        make_engine("mysql://u@h/d")
 
 
 def test_unreachable_postgres_raises_database_unavailable_without_the_password() -> None:
     port = pgserver.free_port()
-    repo = Repository(f"postgresql://aimhi:hunter2secret@127.0.0.1:{port}/nowhere")
+    repo = LegacyUnderTest(Repository(f"postgresql://aimhi:hunter2secret@127.0.0.1:{port}/nowhere"))
     try:
         with pytest.raises(DatabaseUnavailable) as caught:
             repo.ping()
@@ -1043,7 +1020,7 @@ def test_unreachable_postgres_raises_database_unavailable_without_the_password()
 def test_unopenable_sqlite_file_raises_database_unavailable(tmp_path: Path) -> None:
     directory = tmp_path / "a-directory.db"
     directory.mkdir()
-    repo = Repository(f"sqlite:///{directory}")
+    repo = LegacyUnderTest(Repository(f"sqlite:///{directory}"))
     try:
         with pytest.raises(DatabaseUnavailable):
             repo.get_session_data("s")

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from app.yarn.flow import STEPS
 from chat_helpers import say
 from models import AnalyticsEvent, ChatMessage, IntentClassification, SessionSummary, UserResponse
+from legacy_api import LegacyUnderTest
 from repository import Repository
 
 ANSWERS = {
@@ -106,7 +107,7 @@ def test_restart_mid_yarn_continues(make_app) -> None:
     second_worker = make_app().test_client()
     turn = say(second_worker, ANSWERS["strengths"], sid)
     assert turn["state"] == "worries"
-    repo = Repository(first_worker.application.config["DATABASE_URL"])
+    repo = LegacyUnderTest(Repository(first_worker.application.config["DATABASE_URL"]))
     try:
         assert repo.get_user_responses(sid) == {k: ANSWERS[k] for k in ("support_people", "strengths")}
     finally:

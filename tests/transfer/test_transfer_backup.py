@@ -11,6 +11,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from legacy_api import LegacyUnderTest
 from repository import Repository
 from repository.schema import upgrade
 from transfer.backup import backup
@@ -23,13 +24,13 @@ MakeDb = Callable[[str], str]
 def test_backup_while_the_chatbot_writes(make_empty_db: MakeDb, tmp_path: Path) -> None:
     live = make_empty_db("sqlite")
     upgrade(live)
-    repo = Repository(live)
+    repo = LegacyUnderTest(Repository(live))
     repo.create_session("s1")
     stop = threading.Event()
     written = [0]
 
     def chatbot() -> None:
-        writer = Repository(live)
+        writer = LegacyUnderTest(Repository(live))
         try:
             while not stop.is_set():
                 # one transaction: a detection and its analytics event

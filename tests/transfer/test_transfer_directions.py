@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy.engine import make_url
 
+from legacy_api import LegacyUnderTest
 from repository import Repository
 from transfer.cli import copy as copy_command
 from transfer.cli import verify as verify_command
@@ -61,7 +62,7 @@ def test_legacy_sqlite_to_postgres(make_empty_db: MakeDb, tmp_path: Path) -> Non
     assert report["tables"]["chat_history"]["copied"] == 16
 
     # The identity sequences continue after the copied ids: the chatbot can write at once.
-    repo = Repository(target)
+    repo = LegacyUnderTest(Repository(target))
     try:
         repo.save_message("session-0", "user", "a new message")
         repo.save_analytics_event("session_started")
@@ -75,7 +76,7 @@ def test_postgres_to_sqlite_rollback_path(make_empty_db: MakeDb, tmp_path: Path)
     legacy = fill_clean_legacy(make_empty_db("sqlite"))
     postgres = make_empty_db("postgresql")
     assert copy(legacy, postgres, tmp_path).exit_code == 0
-    repo = Repository(postgres)
+    repo = LegacyUnderTest(Repository(postgres))
     try:  # rows written on Postgres after the move, with microseconds and JSON floats
         repo.save_message("session-2", "bot", "written on Postgres")
         repo.save_session_summary("session-2", "partial", {"x": 1e16, "y": -0.5, "z": "ü"})
@@ -92,7 +93,7 @@ def test_postgres_to_sqlite_rollback_path(make_empty_db: MakeDb, tmp_path: Path)
     assert summary["summary_data"] == {"x": 1e16, "y": -0.5, "z": "ü"}
     assert isinstance(summary["summary_data"]["x"], float)
     # The SQLite file holds the canonical text the models write.
-    raw = Repository(back)
+    raw = LegacyUnderTest(Repository(back))
     try:
         with raw.engine.connect() as conn:
             ts = conn.exec_driver_sql("SELECT ts FROM chat_history ORDER BY id DESC LIMIT 1").scalar_one()

@@ -18,6 +18,7 @@ from sqlalchemy import insert
 from models import Base
 from models.enums import EVENT_TYPES, FSM_STATES, LOG_LEVELS, METHODS, ROLES, STEPS, SUMMARY_TYPES
 from pgserver import reset_database
+from legacy_api import LegacyUnderTest
 from repository import Repository
 from transfer_helpers import copy, sqlite_path, verify
 
@@ -85,7 +86,7 @@ def contents(draw: st.DrawFn) -> dict[str, list[dict[str, Any]]]:
 
 
 def _fill(url: str, tables: dict[str, list[dict[str, Any]]]) -> None:
-    repo = Repository(url)
+    repo = LegacyUnderTest(Repository(url))
     try:
         with repo.engine.begin() as conn:
             for table in Base.metadata.sorted_tables:
@@ -98,7 +99,7 @@ def _fill(url: str, tables: dict[str, list[dict[str, Any]]]) -> None:
 
 def _observe(url: str, tables: dict[str, list[dict[str, Any]]]) -> Any:
     """What the chatbot can see through the repository functions."""
-    repo = Repository(url, clock=lambda: NOW)
+    repo = LegacyUnderTest(Repository(url, clock=lambda: NOW))
     try:
         seen: dict[str, Any] = {}
         for row in tables["sessions"]:

@@ -71,7 +71,7 @@ def test_dry_run_writes_nothing(kind: str, make_empty_db: MakeDb, tmp_path: Path
     if kind == "sqlite":
         assert not Path(sqlite_path(target)).exists()
     else:
-        from repository.config import make_engine
+        from repository.engines import make_engine
 
         engine = make_engine(target)
         try:

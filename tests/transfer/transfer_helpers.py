@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from models import ALL_TABLES, LEGACY_TABLES, Base
-from models.legacy import legacy_statements
-from repository.config import make_engine
+from legacy_schema import legacy_statements
+from repository.engines import make_engine
 from transfer.copy import Options, Outcome, run_copy
 from transfer.endpoints import parse_url
 from transfer.report import Report, Ui

@@ -16,12 +16,12 @@ from app.yarn.content import (
     REPLY_SPECS,
     STEP_FIELDS,
     ContentError,
-    crisis_reply,
     load_content,
     reply,
 )
 from app.yarn.intent import STEPS
-from app.yarn.risk import CRISIS_RESOURCES
+from app.yarn.resources import ALL_RESOURCES, CRISIS_RESOURCES
+from app.yarn.safety import crisis_text
 
 STEP_PROMPT_KINDS = ("ask", "reask", "ack")
 
@@ -95,7 +95,7 @@ def test_reply_errors_are_clear() -> None:
 
 
 def test_crisis_text_contains_every_resource_exactly() -> None:
-    text = crisis_reply()
+    text = crisis_text()
     for r in CRISIS_RESOURCES:
         assert r.name in text
         assert r.number in text
@@ -103,12 +103,11 @@ def test_crisis_text_contains_every_resource_exactly() -> None:
         assert number in text
     assert "13YARN" in text and "Aboriginal and Torres Strait Islander" in text and "24/7" in text
     assert "{" not in text
-    assert crisis_reply() is crisis_reply()  # cached
 
 
 def test_phone_numbers_anywhere_in_the_file_are_the_exact_ones() -> None:
     raw = DEFAULT_PATH.read_text(encoding="utf-8")
-    exact = {r.number for r in CRISIS_RESOURCES}
+    exact = {r.number for r in ALL_RESOURCES}
     for run in re.findall(r"\d+(?: \d+)*", raw):
         digits = run.replace(" ", "")
         if len(digits) >= 6:
@@ -117,7 +116,8 @@ def test_phone_numbers_anywhere_in_the_file_are_the_exact_ones() -> None:
 
 def test_no_clinical_or_diagnosis_words() -> None:
     loaded = load_content()
-    texts = [t for vs in loaded.replies.values() for t in vs] + [loaded.crisis_intro, loaded.crisis_outro]
+    texts = [t for vs in loaded.replies.values() for t in vs] + [loaded.crisis_intro, loaded.crisis_outro,
+                                                                *loaded.safety.values()]
     blob = " ".join(texts).lower()
     for word in ("diagnos", "disorder", "depress", "anxiety", "medication", "symptom", "treatment",
                  "therapy", "mental illness", "psychiatr", "prescri", "clinical"):
@@ -235,11 +235,11 @@ def test_bad_toml_missing_file_and_bad_shapes(tmp_path: Path) -> None:
         load_content(tmp_path / "nope.toml")
     data = _default_data()
     data["replies"]["welcome"] = "just one string"
-    data["risk"]["extra_phrases"] = ["!!!"]
+    data["risk"]["crisis_phrases"] = ["!!!"]
     with pytest.raises(ContentError) as exc:
         load_content(_write(tmp_path, _dump(data)))
     assert "replies.welcome: must be a list" in str(exc.value)
-    assert "risk.extra_phrases" in str(exc.value)
+    assert "risk.crisis_phrases" in str(exc.value)
 
 
 def test_missing_crisis_section_is_refused(tmp_path: Path) -> None:
@@ -252,30 +252,45 @@ def test_missing_crisis_section_is_refused(tmp_path: Path) -> None:
 def test_custom_file_crisis_reply_still_has_all_numbers(tmp_path: Path) -> None:
     data = _default_data()
     data["crisis"]["intro"] = "Please talk to someone."
-    text = load_content(_write(tmp_path, _dump(data))).crisis_reply()
+    text = crisis_text(load_content(_write(tmp_path, _dump(data))))
     assert text.startswith("Please talk to someone.")
     for r in CRISIS_RESOURCES:
         assert f"{r.name}: {r.number}" in text
 
 
-STDLIB_ALLOWED = {"__future__", "collections", "dataclasses", "functools", "logging", "pathlib",
-                  "re", "string", "time", "tomllib", "types", "unicodedata", "zlib"}
+STDLIB_ALLOWED = {"__future__", "collections", "dataclasses", "functools", "logging", "pathlib", "csv",
+                  "re", "string", "time", "tomllib", "types", "typing", "unicodedata", "zlib", "lemminflect"}
+YARN_MODULES = ("checkin", "content", "evaluation", "flow", "intent", "lexicon", "resources", "risk", "safety",
+                "textfold")
 
 
-@pytest.mark.parametrize("module", ["content", "flow", "intent", "risk"])
-def test_yarn_modules_import_only_stdlib_and_each_other(module: str) -> None:
-    """Pure: no database, no Flask, nothing outside app.yarn."""
+def _imports(module: str) -> set[str]:
     import ast
     import importlib
 
     mod = importlib.import_module(f"app.yarn.{module}")
     tree = ast.parse(Path(mod.__file__).read_text(encoding="utf-8"))
+    names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names = [a.name for a in node.names]
+            names.update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom):
-            names = [node.module or ""]
-        else:
-            continue
-        for name in names:
-            assert name.split(".")[0] in STDLIB_ALLOWED or name.startswith("app.yarn"), name
+            names.add(node.module or "")
+    return names
+
+
+@pytest.mark.parametrize("module", YARN_MODULES)
+def test_yarn_modules_are_pure(module: str) -> None:
+    """No database, no Flask: the standard library, app.yarn and the domain
+    data shapes (models.yarn) only."""
+    for name in _imports(module):
+        assert name.split(".")[0] in STDLIB_ALLOWED or name.startswith("app.yarn") or name == "models.yarn", name
+
+
+def test_the_risk_check_has_no_import_cycle() -> None:
+    """Text folding and the resources stand alone; the detector imports
+    neither the content nor the flow."""
+    assert not {n for n in _imports("textfold") if n.startswith("app.")}
+    assert not {n for n in _imports("resources") if n.startswith("app.")}
+    assert {n for n in _imports("lexicon") if n.startswith("app.")} == set()
+    assert {n for n in _imports("risk") if n.startswith("app.")} <= {"app.yarn", "app.yarn.lexicon", "app.yarn.textfold"}

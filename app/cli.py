@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
+from app.commands.common import EXIT_USAGE, fail, first_line
+from app.commands.data import cleanup, erase
+from app.commands.risk import risk_eval, risk_train
 from repository import RepositoryError
-from repository.config import database_url, redact
+from repository.config import BadDatabaseURL, database_url, redact
 
 
 @click.group(help="AIMhi-Y Supportive Yarn: chatbot service and data tools.")
@@ -21,20 +22,20 @@ def upgrade(url: str | None) -> None:
     from repository.schema import current_revision, upgrade as run_upgrade
     from repository.engines import make_engine
 
-    target = database_url(url)
+    try:
+        target = database_url(url)
+        engine = make_engine(target)
+    except BadDatabaseURL as error:  # its message names no credentials
+        fail(str(error), EXIT_USAGE, url)
     click.echo(f"Upgrading {redact(target)}")
-    engine = make_engine(target)
     try:
         found = run_upgrade(engine)
         with engine.connect() as connection:
             revision = current_revision(connection)
     except RepositoryError as error:
-        click.echo(f"Error: {error}", err=True)
-        sys.exit(2)
+        fail(str(error), 2, target)  # refused, e.g. tables that are not this project's: nothing changed
     except Exception as error:  # driver errors: say what, never the URL's password
-        click.echo(f"Error: could not upgrade {redact(target)}: {type(error).__name__}: "
-                   f"{str(error).splitlines()[0] if str(error) else ''}", err=True)
-        sys.exit(1)
+        fail(f"could not upgrade {redact(target)}: {type(error).__name__}: {first_line(error)}", 1, target)
     finally:
         engine.dispose()
     notes = {
@@ -55,6 +56,10 @@ def serve(host: str, port: int, debug: bool) -> None:
     application = create_app()
     click.echo(f"AIMhi-Y yarn on http://{host}:{port}/  (database: {redact(application.config['DATABASE_URL'])})")
     application.run(host=host, port=port, debug=debug, use_reloader=False)
+
+
+for _command in (erase, cleanup, risk_eval, risk_train):
+    main.add_command(_command)
 
 
 def _add_transfer_commands() -> None:

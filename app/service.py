@@ -164,17 +164,14 @@ class ChatService:
     # ---- the rest of the API --------------------------------------------------
 
     def history(self, session_id: str) -> dict[str, Any] | None:
-        def read(uow: UnitOfWork) -> dict[str, Any] | None:
-            session = uow.get_session_data(session_id)
-            if session is None:
-                return None
-            messages = list(reversed(uow.get_history(session_id, limit=None)))
-            return {
-                "session_id": session_id, "state": session.fsm_state, "completed": session.completed,
-                "messages": [{"role": m.role, "message": m.message, "ts": m.ts.isoformat() if m.ts else None}
-                             for m in messages],
-            }
-        return self.repo.run(read, write=False)
+        session, messages = self.repo.run(lambda uow: uow.session_with_history(session_id), write=False)
+        if session is None:
+            return None
+        return {
+            "session_id": session_id, "state": session.fsm_state, "completed": session.completed,
+            "messages": [{"role": m.role, "message": m.message, "ts": m.ts.isoformat() if m.ts else None}
+                         for m in messages],
+        }
 
     def erase(self, session_id: str) -> bool:
         return self.repo.run(lambda uow: uow.delete_session(session_id))

@@ -35,6 +35,10 @@ def reply_id(message_id: str | None) -> str | None:
     return None if message_id is None else f"{message_id}:reply"
 
 
+def _session_record(rows: Sequence[tuple[Any, ...]]) -> SessionRecord | None:
+    return SessionRecord(*rows[0][:4], bool(rows[0][4]), rows[0][5]) if rows else None
+
+
 class UnitOfWork:
     def __init__(self, wire: Wire, driver: Driver, clock: Callable[[], datetime]) -> None:
         self.wire = wire
@@ -60,6 +64,12 @@ class UnitOfWork:
         self._usable()
         steps, self._pending = [*self._pending, Step(query, params)], []
         return self._send(steps)[-1]
+
+    def _fetch_together(self, *steps: Step) -> list[Outcome]:
+        """Several reads in one round trip (with the queued writes before them)."""
+        self._usable()
+        queued, self._pending = self._pending, []
+        return self._send([*queued, *steps])[len(queued):]
 
     def _send(self, steps: Sequence[Step], *, commit: bool = False) -> list[Outcome]:
         try:
@@ -114,8 +124,14 @@ class UnitOfWork:
 
     def get_session_data(self, session_id: str) -> SessionRecord | None:
         check.key("session_id", session_id)
-        rows = self._fetch(q.GET_SESSION, {"sid": session_id}).rows
-        return SessionRecord(*rows[0][:4], bool(rows[0][4]), rows[0][5]) if rows else None
+        return _session_record(self._fetch(q.GET_SESSION, {"sid": session_id}).rows)
+
+    def session_with_history(self, session_id: str) -> tuple[SessionRecord | None, list[MessageRecord]]:
+        """The session and all its messages, oldest first, in one round trip."""
+        check.key("session_id", session_id)
+        session, history = self._fetch_together(Step(q.GET_SESSION, {"sid": session_id}),
+                                                Step(q.HISTORY_ALL, {"sid": session_id}))
+        return _session_record(session.rows), [MessageRecord(*row) for row in reversed(history.rows)]
 
     def update_session_state(self, session_id: str, fsm_state: str) -> bool:
         check.key("session_id", session_id)
@@ -134,11 +150,11 @@ class UnitOfWork:
     def erase_session(self, session_id: str) -> Removed:
         check.key("session_id", session_id)
         params = {"sid": session_id, "pattern": erasure.like_pattern(session_id)}
-        repairs = [row[0] for row in self._fetch(q.REPAIR_CANDIDATES, params).rows
-                   if erasure.repair_names(row[1], row[2], row[3], session_id)]
-        logs = [row[0] for row in self._fetch(q.LOG_CANDIDATES, params).rows
-                if erasure.log_names(row[1], row[2], row[3], session_id)]
-        events = [(row[0], erasure.strip(row[1], session_id)) for row in self._fetch(q.EVENT_CANDIDATES, params).rows
+        found = self._fetch_together(Step(q.REPAIR_CANDIDATES, params), Step(q.LOG_CANDIDATES, params),
+                                     Step(q.EVENT_CANDIDATES, params))
+        repairs = [row[0] for row in found[0].rows if erasure.repair_names(row[1], row[2], row[3], session_id)]
+        logs = [row[0] for row in found[1].rows if erasure.log_names(row[1], row[2], row[3], session_id)]
+        events = [(row[0], erasure.strip(row[1], session_id)) for row in found[2].rows
                   if erasure.names(row[1], session_id)]
         if repairs:
             self._queue(q.DELETE_REPAIR, [{"row_id": row_id} for row_id in repairs])
@@ -258,9 +274,10 @@ class UnitOfWork:
     def get_analytics_summary(self, days: int = 7) -> AnalyticsSummary:
         """Events per type and session completion over the last `days` days."""
         cutoff = self._cutoff(days)
-        counts = self._fetch(q.EVENT_COUNTS, {"cutoff": cutoff}).rows
-        total, completed = self._fetch(q.COMPLETION, {"cutoff": cutoff}).rows[0]
-        return AnalyticsSummary({kind: int(n) for kind, n in sorted(counts)}, int(total), int(completed))
+        counts, completion = self._fetch_together(Step(q.EVENT_COUNTS, {"cutoff": cutoff}),
+                                                  Step(q.COMPLETION, {"cutoff": cutoff}))
+        total, completed = completion.rows[0]
+        return AnalyticsSummary({kind: int(n) for kind, n in sorted(counts.rows)}, int(total), int(completed))
 
     def save_intent_classification(
         self, session_id: str, user_message: str, intent: str, confidence: float | None, method: str,

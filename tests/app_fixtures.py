@@ -13,6 +13,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 
 from app import create_app
 from app.service import ChatService
+from legacy_api import LegacyUnderTest
 from repository import Repository
 
 TEST_CONFIG: dict[str, Any] = {
@@ -74,3 +75,9 @@ def service(app: Flask) -> ChatService:
 @pytest.fixture
 def repo(service: ChatService) -> Repository:
     return service.repo
+
+
+@pytest.fixture
+def store(repo: Repository) -> LegacyUnderTest:
+    """The app's repository seen through the legacy function names, for assertions."""
+    return LegacyUnderTest(repo)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from transfer.endpoints import TransferError, parse_url, sqlite_path
-from transfer.reader import sqlite_uri
+from repository.engines.sqlite import connect_file
 
 
 @dataclass
@@ -67,9 +67,8 @@ def backup(source: str, destination: str, *, overwrite: bool = False) -> BackupR
         leftover.unlink(missing_ok=True)
 
     started = time.monotonic()
-    src = sqlite3.connect(sqlite_uri(path), uri=True, isolation_level=None, timeout=30)
+    src = connect_file(path, read_only=True)
     try:
-        src.execute("PRAGMA busy_timeout = 30000")
         src.execute("BEGIN")
         counts = _counts(src)  # starts the read transaction: the snapshot the backup copies
         dst = sqlite3.connect(partial, isolation_level=None)

@@ -33,13 +33,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from models.repair import Repair, original_text
 from models.types import json_dumps
+from repository.engines.sqlite import canonical_text
 from transfer.tables import TableSpec
 
 MODULUS = 1 << 128
@@ -116,13 +116,6 @@ def canonical_json(value: Any, text: str | None = None) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
-def sqlite_text(value: datetime) -> str:
-    """A timestamp in the canonical text form (naive UTC, microseconds)."""
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
-    return value.isoformat(sep=" ", timespec="microseconds")
-
-
 def convert(spec: TableSpec, fixed: dict[str, Any], mode: str) -> tuple[Any, ...]:
     """A row of Python values (as `RowRepairer` returns it) in the stored form
     (mode 'copy': what is written to either engine) or the normalised form
@@ -134,7 +127,7 @@ def convert(spec: TableSpec, fixed: dict[str, Any], mode: str) -> tuple[Any, ...
         if value is not None:
             kind = column.kind
             if kind == "ts":
-                value = sqlite_text(value)
+                value = canonical_text(value)
             elif kind == "bool":
                 value = ("true" if value else "false") if verify else (1 if value else 0)
             elif kind == "json":

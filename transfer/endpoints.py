@@ -16,9 +16,10 @@ from sqlalchemy.pool import NullPool
 
 from repository.config import normalise_url, redact
 from repository.engines import make_engine
+from repository.engines.sqlite import read_only_uri
 from repository.schema import current_revision, database_state
 from repository.schema import head_revision as _head_revision
-from transfer.reader import PostgresReader, SqliteReader, sqlite_uri
+from transfer.reader import PostgresReader, SqliteReader
 from transfer.tables import ADDED_COLUMNS, SPECS
 from transfer.writer import EmptyTarget, PostgresTarget, SqliteTarget, Target
 
@@ -70,7 +71,7 @@ def same_database(a: URL, b: URL) -> bool:
 def _read_only_sqlite_engine(path: str) -> Engine:
     return create_engine(
         "sqlite://",
-        creator=lambda: sqlite3.connect(sqlite_uri(path), uri=True, check_same_thread=False),
+        creator=lambda: sqlite3.connect(read_only_uri(path), uri=True, check_same_thread=False),
         poolclass=NullPool,
     )
 

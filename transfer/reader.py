@@ -24,7 +24,6 @@ from functools import partial
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
 
 from sqlalchemy import Engine
 
@@ -260,10 +259,6 @@ def _shape_postgres(shaper: _Shaper, mode: str, rendered: bool, width: int, rows
     if mode == "copy":
         chunk.rows = shaper.chunk([row[:width] for row in rows], pad=False).rows
     return chunk
-
-
-def sqlite_uri(path: str) -> str:
-    return f"file:{quote(path)}?mode=ro"
 
 
 class _KeyedSource:

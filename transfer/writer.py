@@ -31,7 +31,6 @@ per chunk (AUTOINCREMENT counters follow the explicit ids).
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -43,7 +42,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import AddConstraint, CreateIndex
 
 from models.repair import Repair
-from transfer.checksum import sqlite_text
+from repository.engines.sqlite import canonical_text, connect_file
 from transfer.tables import COPY_ORDER, SPECS, TableSpec
 
 REPAIR_COLUMNS = ("table_name", "row_key", "column_name", "action", "detail", "original", "repaired_at")
@@ -52,7 +51,7 @@ _SQLITE_BATCH = 500
 
 
 def repair_rows(repairs: Sequence[Repair], now: datetime) -> list[tuple[Any, ...]]:
-    stamp = sqlite_text(now)
+    stamp = canonical_text(now)
     out = []
     for repair in repairs:
         row = repair.as_row(now)
@@ -168,16 +167,7 @@ class SqliteTarget(Target):
     engine = "sqlite"
 
     def __init__(self, path: str, *, read_only: bool = False) -> None:
-        if read_only:
-            from transfer.reader import sqlite_uri
-
-            self.conn = sqlite3.connect(sqlite_uri(path), uri=True, isolation_level=None, check_same_thread=False)
-        else:
-            self.conn = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
-            self.conn.execute("PRAGMA journal_mode = WAL")
-            self.conn.execute("PRAGMA synchronous = NORMAL")
-            self.conn.execute("PRAGMA foreign_keys = ON")
-        self.conn.execute("PRAGMA busy_timeout = 30000")
+        self.conn = connect_file(path, read_only=read_only)
 
     def close(self) -> None:
         self.conn.close()

@@ -14,7 +14,6 @@ from __future__ import annotations
 from app.yarn.textfold import fold_tokens
 
 
-
 def _words(*words: str) -> frozenset[str]:
     return frozenset(fold_tokens(" ".join(words)))
 
@@ -22,7 +21,9 @@ def _words(*words: str) -> frozenset[str]:
 _AFFIRM = _words("yes", "yeah", "yep", "yup", "ya", "yea", "yh", "ye", "yas", "yuwai", "safe")
 _STATE = _words("safe", "ok", "okay", "oke", "fine", "good", "alright", "allright", "right", "sweet", "g")
 # Phrases that make an answer not safe, whatever else it says (folded words).
-_NOT_SAFE = tuple(tuple(fold_tokens(p)) for p in (
+# Emoji fold to nothing (says_safe looks for them in the raw text): an empty
+# phrase would match every answer, so none is kept.
+_NOT_SAFE = tuple(phrase for phrase in (tuple(fold_tokens(p)) for p in (
     "not safe", "unsafe", "not really", "not rn", "not right now", "not now", "not ok", "not okay", "not good",
     "not fine", "not sure", "not great", "not really safe", "no im not", "no i am not", "not at all", "nope",
     "idk", "i dont know", "i do not know", "dunno", "dont know", "maybe", "kinda", "kind of", "sort of", "sorta",
@@ -32,8 +33,8 @@ _NOT_SAFE = tuple(tuple(fold_tokens(p)) for p in (
     "yeah right", "yeah sure", "ya sure", "sure lol", "lol", "haha", "never better", "totally", "as if", "jk",
     "something else", "talk about something", "change the subject", "can we", "help", "hurt", "pills", "note",
     "blade", "rope", "drunk", "yelling", "fighting", "outside", "home alone", "alone", "no one is home",
-    "nobody is home", "hmm", "um", "sarcasm", "🙃", "yeah nah", "nah yeah", "mostly", "almost", "hope so",
-))
+    "nobody is home", "hmm", "um", "sarcasm", "yeah nah", "nah yeah", "mostly", "almost", "hope so",
+)) if phrase)
 
 
 def _has(tokens: list[str], phrase: tuple[str, ...]) -> bool:

@@ -55,6 +55,10 @@ _RUN2 = re.compile(r"([a-z])\1+")
 
 
 _SURROGATES_AND_NUL = re.compile("[\x00\ud800-\udfff]")
+# A line break after a word no sentence ends on is not the end of a thought
+# ("i want to\ndie" on a phone): the line goes on.
+_GOES_ON = re.compile(r"\b(to|and|my|the|a|i|im|i'm|want|wanna|gonna|going|of|about|just|kill|killing|so|really|"
+                      r"feel|but|myself|end|cut|hurt|take|wish|was|am|is|be|never|not|dont|don't)[ \t]*\n+[ \t]*")
 
 
 def _fold_unicode(text: str, emoji_words: bool) -> str:
@@ -69,6 +73,7 @@ def _fold_unicode(text: str, emoji_words: bool) -> str:
 def _base(text: str, emoji_words: bool = True) -> list[str]:
     """Steps 1-4: raw lower-case ASCII words."""
     t = text.lower().replace("\x00", "") if text.isascii() else _fold_unicode(text, emoji_words)
+    t = _GOES_ON.sub(r"\1 ", t)
     for pattern, replacement in _SPECIAL:
         t = pattern.sub(replacement, t)
     t = _APOSTROPHES.sub("", t)
@@ -112,6 +117,10 @@ EXPANSIONS: Mapping[str, str] = {
     "tonite": "tonight", "idk": "i do not know", "dunno": "do not know", "ngl": "", "tbh": "", "fr": "for real",
     "frfr": "for real", "prob": "probably", "prolly": "probably", "ctb": "kill myself", "kms": "kill myself", "kys": "kill yourself", "kmn": "kill myself now",
     "unalive": "kill", "unalived": "killed", "unaliving": "killing", "sewerslide": "suicide",
+    # hashtags and words run together
+    "killmyself": "kill myself", "killingmyself": "killing myself", "kmsnow": "kill myself now",
+    "wanttodie": "want to die", "wannadie": "want to die", "iwanttodie": "i want to die", "endmylife": "end my life",
+    "hurtmyself": "hurt myself", "cutmyself": "cut myself", "imdone": "i am done", "selfh": "self harm",
     "sui": "suicide", "suicid": "suicide", "sucide": "suicide", "suicde": "suicide", "suiside": "suicide",
     "sh": "self harm", "selfharm": "self harm", "selfharming": "self harming", "selfharmed": "self harmed",
     "od": "overdose", "oding": "overdosing", "ded": "dead", "mijelp": "myself", "mijelb": "myself",
@@ -166,6 +175,9 @@ def _canonical(word: str, vocabulary: frozenset[str]) -> str:
     single = _RUN2.sub(r"\1", word)
     if single != word and (single in vocabulary or single in EXPANSIONS or getAllLemmas(single)):
         return single
+    doubled = _doubled(single, vocabulary)  # "kil" / "kiiil" -> "kill"
+    if doubled is not None:
+        return doubled
     if word.endswith("in") and getAllLemmas(word + "g"):  # "cuttin" -> "cutting"
         return word + "g"
     if len(word) >= 5 and word.isalpha():
@@ -173,6 +185,32 @@ def _canonical(word: str, vocabulary: frozenset[str]) -> str:
             if _osa(word, target) <= 1:
                 return target
     return word
+
+
+def _doubled(word: str, vocabulary: frozenset[str]) -> str | None:
+    """A rule word made by doubling one letter of an unknown word ("kil" -> "kill")."""
+    if len(word) < 3 or not word.isalpha() or getAllLemmas(word):
+        return None
+    for i, letter in enumerate(word):
+        candidate = word[: i + 1] + letter + word[i + 1:]
+        if candidate in vocabulary:
+            return candidate
+    return None
+
+
+def _join_spelled(raws: list[str]) -> list[str]:
+    """Words spelt out letter by letter ("k m s", "k i l l m y s e l f") joined up."""
+    out: list[str] = []
+    run: list[str] = []
+    for raw in [*raws, ""]:
+        if len(raw) == 1 and raw.isalpha():
+            run.append(raw)
+            continue
+        out.extend(["".join(run)] if len(run) >= 3 else run)
+        run = []
+        if raw:
+            out.append(raw)
+    return out
 
 
 def _merge(words: list[str]) -> list[str]:
@@ -197,6 +235,10 @@ _AFTER_DISTANCE = frozenset(("away", "from", "out", "north", "south", "east", "w
                              "down", "up", "to", "in", "on", "further", "past", "outside", "an", "a", "walk", "drive"))
 
 
+_OBJECTS = frozenset(("myself", "me", "my", "mself", "myslef", "himself", "herself", "themselves", "him", "her",
+                      "them", "yourself", "urself", "you", "u", "ya", "someone", "somebody", "everyone"))
+
+
 def _distance(raws: list[str], i: int) -> bool:
     """Is "kms" at i kilometres ("5 kms", "walked a few kms", "kms away")?"""
     before = raws[i - 1] if i else ""
@@ -209,11 +251,14 @@ def tokenize(text: str, vocabulary: Iterable[str] = ()) -> list[Token]:
     stretched spelling is read as the rule's word."""
     vocab = vocabulary if isinstance(vocabulary, frozenset) else frozenset(vocabulary)
     words: list[str] = []
-    raws = _base(text)
+    raws = _join_spelled(_base(text))
     for i, raw in enumerate(raws):
         word = raw if raw == BREAK else _canonical(raw, vocab)
         if word == "kms" and _distance(raws, i):
             words.append("kilometres")
+            continue
+        if word == "unalive" and (raws[i + 1] if i + 1 < len(raws) else "") not in _OBJECTS:
+            words.append("die")  # "i want to unalive": to die; "unalive myself": to kill myself
             continue
         words.extend(EXPANSIONS.get(word, word).split())
     return [Token(word, _forms(word)) for word in _merge(words)]

@@ -126,6 +126,8 @@ class PostgresWire:
         self._last_s = 0.0
 
     def send(self, steps: Sequence[Step], *, commit: bool = False) -> list[Outcome]:
+        if not steps and not (commit and self.begun):
+            return []  # nothing to say: no round trip (a read-only unit of work ending)
         cursor = psycopg.ClientCursor(self.conn)
         parts, owners = self._statements(cursor, steps, commit)
         self.round_trips += 1

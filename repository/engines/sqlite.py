@@ -52,12 +52,16 @@ def pragmas(busy_timeout_s: float) -> tuple[str, ...]:
     )
 
 
+def read_only_uri(path: str) -> str:
+    """The file opened read-only (mode=ro): nothing can change it, not even a WAL checkpoint."""
+    return Path(path).resolve().as_uri() + "?mode=ro"
+
+
 def connect_file(path: str, *, read_only: bool = False, busy_timeout_s: float = 30.0) -> sqlite3.Connection:
     """A plain sqlite3 connection for the copy tool: autocommit mode (explicit
     BEGIN), the busy timeout; read-only opens with mode=ro and changes nothing."""
     if read_only:
-        uri = Path(path).resolve().as_uri() + "?mode=ro"
-        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(read_only_uri(path), uri=True, isolation_level=None, check_same_thread=False)
         conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
         return conn
     conn = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout_s, check_same_thread=False)
@@ -155,6 +159,8 @@ class SqliteWire:
         self._lock: Any = None
 
     def send(self, steps: Sequence[Step], *, commit: bool = False) -> list[Outcome]:
+        if not steps and not self.conn.in_transaction:
+            return []  # nothing was done: no transaction, no writer lock
         self.round_trips += 1
         if not self.conn.in_transaction:
             self._begin()

@@ -9,10 +9,12 @@ import uuid
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from chat_helpers import say
 from models import SystemLog
+from legacy_api import LegacyUnderTest
+from app.yarn.resources import CRISIS_RESOURCES
 from repository import Repository
 
 
@@ -44,12 +46,12 @@ def error_of(response) -> str:
          "nul", "bad-uuid", "uuid-not-string", "too-big"],
 )
 def test_bad_chat_requests_get_clear_json_errors_and_change_nothing(
-    client: FlaskClient, repo: Repository, kwargs: dict, status: int
+    client: FlaskClient, store: LegacyUnderTest, kwargs: dict, status: int
 ) -> None:
     response = client.post("/chat", **kwargs)
     assert response.status_code == status
     error_of(response)
-    assert repo.get_analytics_summary(1)["completion_stats"]["total_sessions"] == 0
+    assert store.get_analytics_summary(1)["completion_stats"]["total_sessions"] == 0
 
 
 def test_message_of_exactly_1000_characters_after_trimming_is_taken(client: FlaskClient) -> None:
@@ -69,16 +71,24 @@ def test_unknown_route_and_wrong_method_are_json(client: FlaskClient) -> None:
 
 def test_unexpected_error_is_a_json_500(make_app, monkeypatch: pytest.MonkeyPatch) -> None:
     app = make_app(PROPAGATE_EXCEPTIONS=False)
-    import app.http.chat as chat_module
 
     def broken(*args, **kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(chat_module, "chat_turn", broken)
-    response = app.test_client().post("/chat", json={"message": "hi"})
+    monkeypatch.setattr(app.extensions["aimhi.service"], "turn", broken)
+    client = app.test_client()
+    response = client.post("/chat", json={"message": "hi"})
     assert response.status_code == 500
     assert "secret internals" not in response.get_data(as_text=True)
-    error_of(response)
+    assert "reply" not in error_of(response)
+    # Even our own failure never leaves a risky message with a bare error.
+    risky = client.post("/chat", json={"message": "i want to kill myself tonight"})
+    assert risky.status_code == 500
+    body = risky.get_json()
+    assert body["safety"] == "crisis"
+    for resource in CRISIS_RESOURCES:
+        assert resource.number in body["reply"]
+    assert "kill myself" not in body["reply"]
 
 
 def test_rate_limit_is_json_429(make_app) -> None:
@@ -94,20 +104,20 @@ def test_client_supplied_unknown_session_id_starts_a_yarn(client: FlaskClient) -
     assert turn["session_id"] == sid and turn["state"] == "support_people"
 
 
-def test_history_and_erase(client: FlaskClient, repo: Repository) -> None:
+def test_history_and_erase(client: FlaskClient, store: LegacyUnderTest) -> None:
     sid = say(client, "hi")["session_id"]
     say(client, "My mum", sid)
     history = client.get(f"/api/sessions/{sid}/history").get_json()
     assert [m["role"] for m in history["messages"]] == ["user", "bot", "user", "bot"]
     assert history["messages"][0]["message"] == "hi"
     assert history["state"] == "strengths"
-    events_before = repo.get_analytics_summary(1)["event_counts"]
+    events_before = store.get_analytics_summary(1)["event_counts"]
 
     erased = client.delete(f"/api/sessions/{sid}")
     assert erased.status_code == 200
-    assert repo.get_session_data(sid) is None
-    assert repo.get_history(sid) == [] and repo.get_user_responses(sid) == {}
-    assert repo.get_analytics_summary(1)["event_counts"] == events_before  # analytics stay
+    assert store.get_session_data(sid) is None
+    assert store.get_history(sid) == [] and store.get_user_responses(sid) == {}
+    assert store.get_analytics_summary(1)["event_counts"] == events_before  # analytics stay
     assert client.get(f"/api/sessions/{sid}/history").status_code == 404
     assert client.delete(f"/api/sessions/{sid}").status_code == 404
     assert client.get("/api/sessions/not-a-uuid/history").status_code == 400
@@ -145,10 +155,10 @@ def test_health_reports_engine_and_latency_without_the_url(app: Flask, client: F
     assert app.config["DATABASE_URL"] not in text and "127.0.0.1" not in text
 
 
-def test_warnings_go_to_system_logs(app: Flask, repo: Repository) -> None:
+def test_warnings_go_to_system_logs(app: Flask, store: LegacyUnderTest) -> None:
     logging.getLogger("app.service").warning("something odd happened for %s", "a test")
     app.extensions["aimhi.db_log_handler"].flush()
-    with repo.engine.connect() as connection:
+    with store.engine.connect() as connection:
         rows = connection.execute(select(SystemLog)).mappings().all()
     assert [(r["log_level"], r["component"], r["message"]) for r in rows] == [
         ("WARNING", "app.service", "something odd happened for a test")
@@ -164,22 +174,3 @@ def test_log_handler_never_breaks_when_the_database_is_gone() -> None:
     handler.flush()
     handler.close()
     assert handler.dropped == 1
-
-
-def test_a_turn_is_one_read_and_one_batched_write(client: FlaskClient, repo: Repository, engine_name: str) -> None:
-    sid = say(client, "hi")["session_id"]
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany) -> None:
-        if not statement.lstrip().upper().startswith(("BEGIN", "PRAGMA")):
-            statements.append(statement)
-
-    event.listen(repo.engine, "before_cursor_execute", count)
-    try:
-        say(client, "My nan and my uncle", sid)
-    finally:
-        event.remove(repo.engine, "before_cursor_execute", count)
-    if engine_name == "sqlite":
-        assert len(statements) <= 8  # in-process: no network round trips to save
-    else:
-        assert len(statements) == 2, statements

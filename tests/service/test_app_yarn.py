@@ -24,13 +24,13 @@ ANSWERS = {
 }
 
 
-def _rows(repo: Repository, model: type, session_id: str) -> list:
-    with repo.engine.connect() as connection:
+def _rows(store: LegacyUnderTest, model: type, session_id: str) -> list:
+    with store.engine.connect() as connection:
         return list(connection.execute(select(model).where(model.session_id == session_id)).mappings())
 
 
-def _events(repo: Repository) -> Counter[str]:
-    with repo.engine.connect() as connection:
+def _events(store: LegacyUnderTest) -> Counter[str]:
+    with store.engine.connect() as connection:
         rows = connection.execute(select(AnalyticsEvent.event_type, func.count()).group_by(AnalyticsEvent.event_type))
         return Counter(dict(rows.all()))
 
@@ -46,39 +46,39 @@ def full_yarn(client: FlaskClient) -> tuple[str, list[dict]]:
     return sid, turns
 
 
-def test_full_yarn_saves_answers_summary_and_completion(client: FlaskClient, repo: Repository) -> None:
+def test_full_yarn_saves_answers_summary_and_completion(client: FlaskClient, store: LegacyUnderTest) -> None:
     sid, turns = full_yarn(client)
     assert [t["state"] for t in turns] == ["support_people", "strengths", "worries", "goals", "summary"]
     summary_reply = turns[-1]["reply"]
     for answer in ANSWERS.values():
         assert answer.lower() in summary_reply.lower(), answer
-    assert repo.get_user_responses(sid) == ANSWERS
-    session = repo.get_session_data(sid)
+    assert store.get_user_responses(sid) == ANSWERS
+    session = store.get_session_data(sid)
     assert session is not None and session["completed"] is True and session["fsm_state"] == "summary"
-    summary = repo.get_latest_summary(sid, "complete")
+    summary = store.get_latest_summary(sid, "complete")
     assert summary is not None
     for step, answer in ANSWERS.items():
         assert summary[step] == answer
-    history = repo.get_history(sid, limit=None)
+    history = store.get_history(sid, limit=None)
     assert len(history) == 10
     assert Counter(m["role"] for m in history) == {"user": 5, "bot": 5}
-    events = _events(repo)
+    events = _events(store)
     assert events["session_started"] == 1
     assert events["step_completed"] == 4
     assert events["session_completed"] == 1
     assert events["rule_based_used"] >= 4
-    logged = _rows(repo, IntentClassification, sid)
+    logged = _rows(store, IntentClassification, sid)
     assert len(logged) >= 4
     assert all(row["method"] == "rule_based" and 0 <= row["confidence"] <= 1 for row in logged)
     assert all(row["inference_time_ms"] is not None and row["inference_time_ms"] >= 0 for row in logged)
 
 
-def test_after_summary_the_yarn_closes_gently(client: FlaskClient, repo: Repository) -> None:
+def test_after_summary_the_yarn_closes_gently(client: FlaskClient, store: LegacyUnderTest) -> None:
     sid, _ = full_yarn(client)
     later = say(client, "thanks", sid)
     assert later["state"] == "summary"
     assert later["reply"].strip()
-    assert len(_rows(repo, SessionSummary, sid)) == 1
+    assert len(_rows(store, SessionSummary, sid)) == 1
 
 
 def test_llm_state_only_when_a_model_is_configured(make_app) -> None:
@@ -87,13 +87,13 @@ def test_llm_state_only_when_a_model_is_configured(make_app) -> None:
     assert say(client, "can we keep yarning?", sid)["state"] == "llm_conversation"
 
 
-def test_two_unclear_answers_move_on_keeping_what_was_said(client: FlaskClient, repo: Repository) -> None:
+def test_two_unclear_answers_move_on_keeping_what_was_said(client: FlaskClient, store: LegacyUnderTest) -> None:
     sid = say(client, "hello")["session_id"]
     first = say(client, "idk", sid)
     assert first["state"] == "support_people"
     second = say(client, "dunno", sid)
     assert second["state"] == "strengths"
-    [row] = _rows(repo, UserResponse, sid)
+    [row] = _rows(store, UserResponse, sid)
     assert row["step"] == "support_people"
     assert row["attempt_count"] == 2
     assert row["response"] == "dunno"
@@ -107,11 +107,11 @@ def test_restart_mid_yarn_continues(make_app) -> None:
     second_worker = make_app().test_client()
     turn = say(second_worker, ANSWERS["strengths"], sid)
     assert turn["state"] == "worries"
-    repo = LegacyUnderTest(Repository(first_worker.application.config["DATABASE_URL"]))
+    store = LegacyUnderTest(Repository(first_worker.application.config["DATABASE_URL"]))
     try:
-        assert repo.get_user_responses(sid) == {k: ANSWERS[k] for k in ("support_people", "strengths")}
+        assert store.get_user_responses(sid) == {k: ANSWERS[k] for k in ("support_people", "strengths")}
     finally:
-        repo.dispose()
+        store.dispose()
 
 
 def test_concurrent_turns_on_one_session_are_serialised(make_app) -> None:
@@ -138,8 +138,8 @@ def test_concurrent_turns_on_one_session_are_serialised(make_app) -> None:
     assert not errors, errors
     # Four turns, each moved the yarn exactly one step: no step skipped or done twice.
     assert sorted(r["state"] for r in results) == ["goals", "strengths", "summary", "worries"]
-    repo: Repository = apps[0].extensions["aimhi.repository"]
-    rows = _rows(repo, UserResponse, sid)
+    store: LegacyUnderTest = LegacyUnderTest(apps[0].extensions["aimhi.service"].repo)
+    rows = _rows(store, UserResponse, sid)
     assert sorted(r["step"] for r in rows) == sorted(STEPS)
-    assert len(_rows(repo, ChatMessage, sid)) == 10
-    assert _events(repo)["step_completed"] == 4
+    assert len(_rows(store, ChatMessage, sid)) == 10
+    assert _events(store)["step_completed"] == 4

@@ -1,243 +1,199 @@
-"""Risk detection: every curated phrase and its everyday variants fire; foreseeable
-harmless uses do not. See the decisions in app/yarn/risk.py's docstring."""
+"""The risk check: clear cases land in the tier app/yarn/risk.py's docstring
+promises, foreseeable harmless uses stay none, and no input can make it raise,
+print or change its mind.
+
+Cases are assessed with `safety.assess`, the check every message gets (the rules,
+the team's phrases from replies.toml and the learned second reading)."""
 
 from __future__ import annotations
 
-import random
-
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from app.yarn import risk
-from app.yarn.risk import CORE_PHRASES, CRISIS_RESOURCES, RiskDetector, RiskMatch, detect_risk, normalise
+from app.yarn import content, safety
+from app.yarn.risk import NONE, Assessment, RiskDetector
+from app.yarn.riskmodel import default_model
 
-# (message, canonical phrase reported)
-FIRES = [
-    # wanting to die
-    ("I want to die", "want to die"),
-    ("i WANT to DIE!!!", "want to die"),
-    ("wanna die", "want to die"),
-    ("i wanna diiiie", "want to die"),
-    ("i wana die fr", "want to die"),
-    ("want 2 die", "want to die"),
-    ("  i   want\tto \n die  ", "want to die"),
-    ("i want to die lol", "want to die"),
-    ("I wish I was dead", "wish i was dead"),
-    ("honestly everyone would be better off without me", "better off without me"),
-    ("ur better off without me", "better off without me"),
-    ("they'd all be better off if i was dead... better off dead", "better off dead"),
-    ("there's no reason to live", "no reason to live"),
-    ("I've got nothing to live for", "nothing to live for"),
-    ("I don't want to be here anymore", "don't want to be here anymore"),
-    ("i dont wanna be here any more", "don't want to be here anymore"),
-    ("dont want to be here no more", "don't want to be here no more"),
-    ("I don’t want to live.", "don't want to live"),
-    ("i dont want to live anymore", "don't want to live anymore"),
-    ("I can't do this anymore", "can't do this anymore"),
-    ("what's the point of living", "what's the point of living"),
-    # suicide
-    ("kms", "kms"),
-    ("KMSSSS", "kms"),
-    ("honestly gonna kms", "kms"),
-    ("k m s", "kms"),
-    ("ＫＭＳ", "kms"),
-    ("I'm going to kill myself", "kill myself"),
-    ("I’m gonna kill myself", "kill myself"),
-    ("im gunna kil myself", "kill myself"),
-    ("gonna kill my self", "kill myself"),
-    ("kill myslef", "kill myself"),
-    ("kiiiiill myselfff", "kill myself"),
-    ("k1ll mys3lf", "kill myself"),
-    ("ki\u200bll myself", "kill myself"),
-    ("#killmyself", "kill myself"),
-    ("k i l l m y s e l f", "kill myself"),
-    ("I've been thinking about killing myself", "killing myself"),
-    ("I'm suicidal", "suicidal"),
-    ("SUICIDAL.", "suicidal"),
-    ("feeling suicidle", "suicide"),
-    ("sucidal thoughts", "suicidal"),
-    ("thinking about sucide", "suicide"),
-    ("suiside", "suicide"),
-    ("su1c1de", "suicide"),
-    ("suïcide", "suicide"),
-    ("i want to do suicide", "suicide"),
-    ("my cousin is suicidal", "suicidal"),
-    ("I'm not suicidal", "suicidal"),  # negation is not parsed: safety first
-    ("I want to end it all", "end it all"),
-    ("i just want to end it.", "want to end it"),
-    ("I want to end my life", "end my life"),
-    ("I want to take my own life", "take my own life"),
-    ("gonna unalive myself", "unalive"),
-    ("i want to unalive", "unalive"),
-    ("sewerslide", "sewer slide"),
-    ("kys", "kys"),  # decision: fires (see module docstring)
-    ("someone told me to kill yourself", "kill yourself"),
-    ("im gonna top myself", "top myself"),
-    ("i want to hang myself", "hang myself"),
-    # self-harm
-    ("I've been self harming", "self harming"),
-    ("self-harm", "self harm"),
-    ("selfharm", "self harm"),
-    ("I cut myself again last night", "cut myself"),
-    ("i cut myself a lot", "cut myself"),
-    ("been cutting myself", "cutting myself"),
-    ("I want to hurt myself", "hurt myself"),
-    ("i hurt myself on purpose", "hurt myself"),
-    # not being safe
-    ("I'm not safe at home", "not safe"),
-    ("i dont feel safe", "don't feel safe"),
-    ("home aint safe", "not safe"),
-    ("I feel unsafe", "feel unsafe"),
-    ("im scared to go home", "scared to go home"),
-    # team extras from replies.toml
-    ("I hope I never wake up", "hope i never wake up"),
+# Crisis about the writer: suicide, self-harm, an attempt, danger now.
+CRISIS = [
+    "i want to kill myself tonight", "kms", "KMSSSS", "honestly gonna kms", "ＫＭＳ", "k1ll mys3lf",
+    "ki\u200bll myself", "I took a heap of pills", "I took pills tonight", "i tried to overdose",
+    "I want to die", "i WANT to DIE!!!", "wanna die", "i wanna diiiie", "want 2 die", "i want to die tonight",
+    "I'm going to kill myself", "I’m gonna kill myself", "im gunna kill myself", "gonna kill my self",
+    "kill myslef", "i want to kill myselfff", "I've been thinking about killing myself", "I'm suicidal",
+    "SUICIDAL.", "feeling suicidle", "sucidal thoughts", "thinking about sucide", "suiside", "su1c1de",
+    "suïcide", "I want to end it all", "i just want to end it.", "I want to end my life",
+    "I want to take my own life", "gonna unalive myself", "sewerslide", "im gonna top myself",
+    "i want to hang myself", "I've been self harming", "self-harm", "selfharm", "I cut myself again last night",
+    "been cutting myself", "I want to hurt myself", "i hurt myself on purpose",
 ]
-
-# Harmless uses that must not fire, with the reason (the decision) for each.
+# Not safe: abuse or danger at home (a crisis, with the violence services).
+UNSAFE = ["I'm not safe at home", "i don't feel safe at home", "im scared to go home", "my dad hits me"]
+# At least a concern about the writer: wishes, hopelessness, being a burden.
+CONCERN_OR_MORE = [
+    "i want to die lol", "I wish I was dead", "honestly everyone would be better off without me",
+    "ur better off without me", "I don't want to be here anymore", "i dont wanna be here any more",
+    "I don’t want to live.", "i dont want to live anymore", "I can't do this anymore",
+    "what's the point of living", "I feel like a burden", "there's no point anymore", "I hope I never wake up",
+    "kys", "someone told me to kill yourself", "i'm being bullied at school",
+]
+# Negation never clears a risk: "do not want to die" is still a concern.
+NEGATED = ["I don't want to die", "i do not want to die", "I'm not suicidal", "i will never kill myself",
+           "I'm not going to kill myself", "i dont want to kill myself"]
+# About someone else: a wish is a concern ...
+OTHER_CONCERN = ["my cousin said she wants to die", "she wants to kill herself", "my cousin is suicidal",
+                 "my brother said he wants to kill himself", "my friend is cutting herself"]
+# ... an attempt or danger happening now stays a crisis.
+OTHER_CRISIS = ["my friend took pills right now", "my mate tried to kill himself last night",
+                "my cousin said she wants to kill herself tonight"]
+# Harmless set phrases, slang and stories (the reason in the second column).
 HARMLESS = [
-    ("this exam is killing me", "'killing me' is hyperbole, not a phrase"),
-    ("I'm dying of laughter", "'dying' alone is not a phrase"),
-    ("lol i'm dead", "'dead' alone is slang for laughing"),
-    ("im so dead mum's gonna be angry", "'dead' alone"),
-    ("killing it at footy", "'killing it' is praise"),
-    ("my phone died", "'died' alone"),
-    ("I'd die for a feed of kangaroo tail", "'die for' is enthusiasm"),
-    ("skills", "word boundaries"),
-    ("skim", "word boundaries"),
-    ("it's 5 kms away", "kms after a number is distance"),
-    ("it's 5kms away", "kms after a number is distance"),
-    ("the kms to town are rough", "quantity word before kms"),
-    ("about 20kms from town", "number before kms"),
-    ("we drove 2.5 kms", "number before kms"),
-    ("a few kms out of town", "quantity word before kms"),
-    ("kmsl that was funny", "kmsl is a different token"),
-    ("i'm killing myself laughing", "set phrase: laughing"),
-    ("that's deadly", "Aboriginal English for great"),
-    ("deadly", "Aboriginal English for great"),
-    ("dead set legend", "'dead set'"),
-    ("I'm dead tired", "'dead tired'"),
-    ("the suicide squad movie was mad", "set phrase: movie"),
-    ("coach made us do suicides at training", "set phrase: sprints"),
-    ("we ran suicides", "set phrase: sprints"),
-    ("I want to die my hair blue", "set phrase: 'die my hair' means dye"),
-    ("gonna dye my hair", "dye"),
-    ("cut myself some slack", "set phrase"),
-    ("I cut myself a slice of damper", "set phrase"),
-    ("I hurt myself playing footy", "set phrase: sport injury"),
-    ("I want to take my life back", "set phrase: empowering"),
-    ("not safe to swim there, crocs", "set phrase: crocs"),
-    ("mum's gonna kill me", "'kill me' is hyperbole, not a phrase"),
-    ("I could kill for a feed", "'kill for'"),
-    ("just killing time", "'killing time'"),
-    ("he died in the movie", "'died' alone"),
-    ("I need to take the pressure off myself", "'off myself' only as 'going to/want to off myself'"),
-    ("i need to top myself up with phone credit", "set phrase: top up"),
-    ("I'd like to help people who want to stay strong", "no phrase"),
-    ("kiss", "word boundaries"),
-    ("my nan and uncle", "an answer"),
-    ("", "empty"),
-    ("🙂👍", "emoji only"),
-    ("???", "punctuation only"),
+    ("suicide sprints at footy", "training drill"), ("coach made us do suicides at training", "training drill"),
+    ("we ran suicides", "training drill"), ("that was deadly", "Aboriginal English for great"),
+    ("deadly", "Aboriginal English for great"), ("that's deadly", "Aboriginal English for great"),
+    ("killing it at school", "praise"), ("killing it at footy", "praise"),
+    ("I'm dying of laughter lol", "laughing"), ("I'm dying of laughter", "laughing"),
+    ("i'm killing myself laughing", "laughing"), ("lol i'm dead", "slang for laughing"),
+    ("im so dead mum's gonna be angry", "in trouble"), ("this exam is killing me", "hyperbole"),
+    ("mum's gonna kill me", "hyperbole"), ("I could kill for a feed", "enthusiasm"),
+    ("I'd die for a feed of kangaroo tail", "enthusiasm"), ("just killing time", "set phrase"),
+    ("my phone died", "an object"), ("my phone's about to die", "an object"),
+    ("he died in the movie", "a story"), ("in the movie she kills herself", "a story"),
+    ("the guy in the book wants to die", "a story"), ("the suicide squad movie was mad", "a film"),
+    ("I want to die my hair blue", "dye"), ("gonna dye my hair", "dye"), ("cut myself some slack", "set phrase"),
+    ("I cut myself a slice of damper", "set phrase"), ("I hurt myself playing footy", "sport injury"),
+    ("not safe to swim there, crocs", "crocs"), ("i need to top myself up with phone credit", "top up"),
+    ("it's 5 kms away", "distance"), ("it's 5kms away", "distance"), ("about 20kms from town", "distance"),
+    ("we drove 2.5 kms", "distance"), ("a few kms out of town", "distance"), ("kmsl that was funny", "other word"),
+    ("dead set legend", "set phrase"), ("I'm dead tired", "set phrase"), ("shame job", "Aboriginal English"),
+    ("skills", "word boundaries"), ("kiss", "word boundaries"), ("my nan and uncle", "an answer"),
+    ("I'd like to help people who want to stay strong", "no risk"), ("", "empty"), ("   ", "blank"),
+    ("🙂👍", "emoji only"), ("???", "punctuation only"),
 ]
+HARMLESS_LONG = ("we went fishing down the river and it was deadly " * 40)[:1000]
 
 
-@pytest.mark.parametrize(("message", "phrase"), FIRES, ids=[m for m, _ in FIRES])
-def test_risk_phrase_fires(message: str, phrase: str) -> None:
-    match = detect_risk(message)
-    assert match == RiskMatch(phrase), f"{message!r} normalised to {normalise(message)!r}"
+def level(message: str) -> str | None:
+    return safety.assess(message).level
+
+
+@pytest.mark.parametrize("message", CRISIS + UNSAFE)
+def test_clear_crisis_about_the_writer_is_a_crisis(message: str) -> None:
+    found = safety.assess(message)
+    assert (found.level, found.about) == ("crisis", "self"), found
+    assert found.trigger  # the words that matched, for the detection row
+
+
+@pytest.mark.parametrize("message", UNSAFE)
+def test_not_being_safe_at_home_is_abuse_or_unsafe(message: str) -> None:
+    assert safety.assess(message).category == "abuse_or_unsafe"
+
+
+@pytest.mark.parametrize("message", CONCERN_OR_MORE)
+def test_wishes_and_hopelessness_are_at_least_a_concern(message: str) -> None:
+    found = safety.assess(message)
+    assert found.level in ("concern", "crisis") and found.about == "self", found
+
+
+@pytest.mark.parametrize("message", NEGATED)
+def test_negation_never_clears_a_risk(message: str) -> None:
+    assert level(message) in ("concern", "crisis")
+
+
+@pytest.mark.parametrize("message", OTHER_CONCERN)
+def test_a_wish_about_someone_else_is_a_concern_about_them(message: str) -> None:
+    found = safety.assess(message)
+    assert (found.level, found.about) == ("concern", "other"), found
+
+
+@pytest.mark.parametrize("message", OTHER_CRISIS)
+def test_danger_to_someone_else_now_stays_a_crisis(message: str) -> None:
+    found = safety.assess(message)
+    assert (found.level, found.about) == ("crisis", "other"), found
 
 
 @pytest.mark.parametrize(("message", "reason"), HARMLESS, ids=[m or "<empty>" for m, _ in HARMLESS])
-def test_harmless_message_does_not_fire(message: str, reason: str) -> None:
-    assert detect_risk(message) is None, reason
+def test_harmless_message_is_none(message: str, reason: str) -> None:
+    assert safety.assess(message) == NONE, reason
 
 
-@pytest.mark.parametrize("phrase", CORE_PHRASES)
-def test_every_core_phrase_fires_as_written_and_shouted(phrase: str) -> None:
-    text = phrase.removesuffix(" $")
-    assert detect_risk(text) is not None
-    assert detect_risk(f"honestly... {text.upper()}!!!") is not None
-    # repeated letters in every word
-    stretched = " ".join(w + w[-1] * 3 for w in text.split())
-    assert detect_risk(stretched) is not None, stretched
+def test_the_past_makes_an_attempt_a_concern_and_now_makes_it_a_crisis() -> None:
+    assert level("I took a heap of pills when i was 14") == "concern"
+    assert level("i tried to overdose last year") == "concern"
+    assert level("I took a heap of pills") == "crisis"
+    assert level("i tried to overdose just now") == "crisis"
 
 
-@pytest.mark.parametrize("phrase", [p for p in CORE_PHRASES if " " in p.removesuffix(" $")])
-def test_multiword_phrases_survive_punctuation_between_words(phrase: str) -> None:
-    text = phrase.removesuffix(" $")
-    assert detect_risk(text.replace(" ", "... ")) is not None
+def test_two_different_concerns_about_the_writer_make_a_crisis() -> None:
+    assert level("I feel like a burden") == "concern"
+    assert level("there's no point anymore") == "concern"
+    assert level("i feel like a burden and there's no point anymore") == "crisis"
 
 
-def test_harmless_blanking_does_not_hide_a_real_phrase_later() -> None:
-    assert detect_risk("we did suicides at training and I want to die") == RiskMatch("want to die")
-    assert detect_risk("it's 5 kms away and honestly kms") == RiskMatch("kms")
-    assert detect_risk("I'm killing myself laughing but also I want to kill myself") == RiskMatch("kill myself")
+def test_harmless_blanking_does_not_hide_a_real_risk_later() -> None:
+    assert level("we did suicide sprints and i want to die") == "crisis"
+    assert level("it's 5 kms away and honestly kms") == "crisis"
+    assert level("I'm killing myself laughing but also I want to kill myself") == "crisis"
+    assert level(HARMLESS_LONG) is None
+    assert level(HARMLESS_LONG[:990] + " kms") == "crisis"
 
 
-def test_earliest_phrase_in_the_message_is_reported() -> None:
-    assert detect_risk("I cut myself and I want to die") == RiskMatch("cut myself")
+def test_team_phrases_from_replies_toml_are_checked() -> None:
+    loaded = content.default_content()
+    assert loaded.crisis_phrases and loaded.concern_phrases
+    for phrase in loaded.crisis_phrases:
+        assert level(phrase) == "crisis", phrase
+        assert level(f"honestly... {phrase.upper()}!!!") == "crisis", phrase
+    for phrase in loaded.concern_phrases:
+        assert level(phrase) in ("concern", "crisis"), phrase
 
 
-def test_end_anchored_phrase_needs_the_end_of_the_message() -> None:
-    assert detect_risk("I don't want to live in Darwin") is None
-    assert detect_risk("I don't want to live") == RiskMatch("don't want to live")
-    assert detect_risk("I just want to end it") == RiskMatch("want to end it")
-    assert detect_risk("I want to end it with my girlfriend") is None
-
-
-def test_normalise_handles_case_accents_apostrophes_repeats_and_slang() -> None:
-    assert normalise("I’M GONNA kiiiill MYSELF!!!") == "i am going to kil myself"
-    assert normalise("Dont wanna") == "do not want to"
-    assert normalise("café") == "cafe"
-
-
-def test_custom_detector_and_bad_phrase() -> None:
-    detector = RiskDetector(["feeling hopeless"])
-    assert detector.detect("I'm feeeeling HOPELESS") == RiskMatch("feeling hopeless")
-    assert detector.detect("I want to die") is None
+def test_a_custom_phrase_matches_whole_words_through_spelling_tricks() -> None:
+    detector = RiskDetector(crisis_phrases=["purple elephant time"], concern_phrases=["green frog day"])
+    assert detector.assess("PURPLE elephaaaant time!!!").level == "crisis"
+    assert detector.assess("its a green frog day").level == "concern"
+    assert detector.assess("purple elephants") == NONE
+    assert RiskDetector().assess("purple elephant time") == NONE
     with pytest.raises(ValueError):
-        RiskDetector(["!!!"])
+        RiskDetector(crisis_phrases=["!!!"])
 
 
-def test_detection_is_robust_to_arbitrary_unicode_and_long_input() -> None:
-    rng = random.Random(20240601)
-    alphabet = "abcdefghijklmnopqrstuvwxyz 0123456789'’!?.,-_#@$\u200b\u00e9\u00df\u4e2d\U0001f600\u0301\n\t"
-    for _ in range(500):
-        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 80)))
-        result = detect_risk(text)
-        assert result is None or isinstance(result, RiskMatch)
-    long_text = ("we went fishing down the river and it was deadly " * 40)[:1000]
-    assert detect_risk(long_text) is None
-    assert detect_risk(long_text[:990] + " kms") == RiskMatch("kms")
+@pytest.mark.parametrize("value", [None, 42, 3.5, b"kms", ["kms"], {"m": "kms"}])
+def test_non_string_input_is_none(value: object) -> None:
+    assert RiskDetector().assess(value) == NONE  # type: ignore[arg-type]
+    assert safety.assess(value) == NONE
 
 
-def test_non_string_input_is_no_match() -> None:
-    assert detect_risk(None) is None  # type: ignore[arg-type]
+@given(st.text(max_size=1200))
+def test_any_text_gives_an_assessment_and_never_raises(text: str) -> None:
+    found = safety.assess(text)
+    assert isinstance(found, Assessment)
+    assert found.level in (None, "concern", "crisis")
+    assert found.about in ("self", "other")
+    assert (found.trigger is not None) == found.risky
+    assert safety.assess(text) == found  # deterministic
 
 
-def test_detect_risk_prints_nothing(capsys: pytest.CaptureFixture[str]) -> None:
-    detect_risk("I want to die")
-    detect_risk("hello")
+RISKY_OR_NOT = ["kms", "want to die", "kill myself", "deadly", "suicide sprints", "lol", "not", "tonight", "she"]
+
+
+@given(st.lists(st.one_of(st.sampled_from(RISKY_OR_NOT), st.text(max_size=12)), max_size=40))
+def test_mixed_risky_and_random_words_never_raise(parts: list[str]) -> None:
+    text = " ".join(parts)
+    assert safety.assess(text) == safety.assess(text)
+
+
+def test_the_detector_is_deterministic_across_instances() -> None:
+    loaded = content.default_content()
+    fresh = RiskDetector(loaded.crisis_phrases, loaded.concern_phrases, model=default_model())
+    for message in [*CRISIS, *CONCERN_OR_MORE, *NEGATED, *OTHER_CONCERN, *OTHER_CRISIS, *(m for m, _ in HARMLESS)]:
+        assert fresh.assess(message) == safety.assess(message), message
+
+
+def test_assess_prints_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    for message in ["I want to die", "hello", "", "my cousin said she wants to die", HARMLESS_LONG]:
+        safety.assess(message)
+        RiskDetector().assess(message)
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err == ""
-
-
-def test_crisis_resources_are_exact() -> None:
-    assert [(r.name, r.number, r.tel) for r in CRISIS_RESOURCES] == [
-        ("13YARN", "13 92 76", "tel:139276"),
-        ("Lifeline", "13 11 14", "tel:131114"),
-        ("Kids Helpline", "1800 55 1800", "tel:1800551800"),
-        ("Emergency", "000", "tel:000"),
-    ]
-    assert "Aboriginal and Torres Strait Islander" in CRISIS_RESOURCES[0].note
-    assert "24/7" in CRISIS_RESOURCES[0].note
-    for r in CRISIS_RESOURCES:
-        assert r.tel == "tel:" + r.number.replace(" ", "")
-
-
-def test_default_detector_includes_team_extras() -> None:
-    from app.yarn import content
-
-    extras = content.default_content().risk_extra_phrases
-    assert extras, "replies.toml should carry at least one extra phrase"
-    assert set(extras) <= set(risk.default_detector().phrases)
-    assert set(CORE_PHRASES) <= set(risk.default_detector().phrases)

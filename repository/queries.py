@@ -22,6 +22,7 @@ from models import (
     SystemLog,
     UserResponse,
 )
+from repository import erasure
 from repository.sql import Query
 
 Insert = Callable[[Any], Any]
@@ -178,9 +179,20 @@ TURN_SESSION_COMPLETED = Query("turn_session_completed", lambda insert: update(C
 # (repository/erasure.py), so another yarn's rows are never touched.
 
 def _text_like(column: Any) -> Any:
-    return cast(column, String).like(bindparam("pattern"), escape="\\")
+    """Rows that may name the id (erasure.like_pattern); the exact test is in Python."""
+    return cast(column, String).like(bindparam(erasure.PATTERN), escape="\\")
 
 
+_CHILDREN = (ChatMessage, UserResponse, RiskDetection, SessionSummary, IntentClassification)
+CHILD_TABLE_NAMES: tuple[str, ...] = tuple(model.__tablename__ for model in _CHILDREN)
+# A session's rows in each child table (they go with it by cascade), in one row.
+CHILD_COUNTS = Query("child_counts", lambda insert: select(*(
+    select(func.count()).select_from(model).where(model.session_id == bindparam("sid")).scalar_subquery()
+    .label(model.__tablename__) for model in _CHILDREN)))
+
+# Other yarns whose ids contain this one (masked when looking for mentions of it).
+NEIGHBOUR_IDS = Query("neighbour_ids", lambda insert: select(ChatSession.session_id).where(
+    _text_like(ChatSession.session_id), ChatSession.session_id != bindparam("sid")))
 REPAIR_CANDIDATES = Query("repair_candidates", lambda insert: select(
     DataRepair.id, DataRepair.table_name, DataRepair.row_key, DataRepair.original).where(or_(
         and_(DataRepair.table_name == "sessions", DataRepair.row_key == bindparam("sid")),

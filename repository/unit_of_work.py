@@ -149,13 +149,14 @@ class UnitOfWork:
 
     def erase_session(self, session_id: str) -> Removed:
         check.key("session_id", session_id)
-        params = {"sid": session_id, "pattern": erasure.like_pattern(session_id)}
+        params = {"sid": session_id, erasure.PATTERN: erasure.like_pattern(session_id)}
         found = self._fetch_together(Step(q.REPAIR_CANDIDATES, params), Step(q.LOG_CANDIDATES, params),
-                                     Step(q.EVENT_CANDIDATES, params))
-        repairs = [row[0] for row in found[0].rows if erasure.repair_names(row[1], row[2], row[3], session_id)]
-        logs = [row[0] for row in found[1].rows if erasure.log_names(row[1], row[2], row[3], session_id)]
-        events = [(row[0], erasure.strip(row[1], session_id)) for row in found[2].rows
-                  if erasure.names(row[1], session_id)]
+                                     Step(q.EVENT_CANDIDATES, params), Step(q.CHILD_COUNTS, {"sid": session_id}),
+                                     Step(q.NEIGHBOUR_IDS, params))
+        mentions = erasure.Mentions(session_id, (row[0] for row in found[4].rows))
+        repairs = [row[0] for row in found[0].rows if mentions.in_repair(row[1], row[2], row[3])]
+        logs = [row[0] for row in found[1].rows if mentions.in_log(row[1], row[2], row[3])]
+        events = [(row[0], mentions.strip(row[1])) for row in found[2].rows if mentions.names(row[1])]
         if repairs:
             self._queue(q.DELETE_REPAIR, [{"row_id": row_id} for row_id in repairs])
         if logs:
@@ -163,7 +164,9 @@ class UnitOfWork:
         if events:
             self._queue(q.SET_EVENT_DATA, [{"row_id": row_id, "data": data} for row_id, data in events])
         sessions = self._fetch(q.DELETE_SESSION, {"sid": session_id}).rowcount
-        return Removed({"sessions": sessions, "data_repairs": len(repairs), "system_logs": len(logs)}, len(events))
+        children = dict(zip(q.CHILD_TABLE_NAMES, (int(n) for n in found[3].rows[0]))) if sessions else {}
+        return Removed({"sessions": sessions, **children, "data_repairs": len(repairs), "system_logs": len(logs)},
+                       len(events))
 
     def cleanup_old_sessions(self, days: int = 30) -> int:
         """Erase completed sessions created more than `days` days ago; how many."""

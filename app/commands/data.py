@@ -21,6 +21,7 @@ import click
 from app.commands.common import EXIT_DATABASE, EXIT_NOT_FOUND, EXIT_USAGE, fail, first_line
 from repository import DatabaseUnavailable, InvalidValue, Repository, RepositoryError, UnitOfWork
 from repository.config import BadDatabaseURL, database_url, normalise_url, redact
+from repository import validation as check
 from repository.records import Removed
 
 T = TypeVar("T")
@@ -53,7 +54,9 @@ def _shown(value: str) -> str:
 
 
 class YarnId(click.ParamType):
-    """A session id as the web API takes it: a UUID, given back in canonical form."""
+    """A session id: a UUID (given back in canonical form, as the web API
+    stores it) or a legacy id kept as written ("user 42": the old chatbot's
+    ids were any text)."""
 
     name = "SESSION_ID"
 
@@ -64,7 +67,13 @@ class YarnId(click.ParamType):
                 return str(uuid.UUID(text))
         except ValueError:
             pass
-        self.fail(f"a yarn's session id is a UUID like {EXAMPLE_ID}; {_shown(text)} is not one.", param, ctx)
+        if not text.strip():
+            self.fail(f"a session id is needed, like {EXAMPLE_ID}.", param, ctx)
+        try:
+            return check.key("session id", text)
+        except InvalidValue as error:
+            self.fail(f"{error} ({_shown(text)}).", param, ctx)
+        raise AssertionError  # unreachable: fail() raises
 
 
 class Days(click.ParamType):

@@ -36,6 +36,7 @@ from app.yarn.textfold import BREAK, Token, tokenize
 
 Level = Literal["concern", "crisis"]
 END = "$"
+SENTENCE_END = "."
 _LEVELS = {"concern": 1, "crisis": 2}
 _INTENT_CATEGORIES = frozenset(("suicidal_intent", "passive_death_wish", "hopelessness", "burden", "goodbye_or_note",
                                 "means_or_method", "past_attempt", "self_harm_relapse"))
@@ -64,21 +65,24 @@ Alternatives = tuple[tuple[str, ...], ...]
 @dataclass(frozen=True)
 class Part:
     """One part of a pattern: up to `gap` other words, then one of its phrases
-    (found by the phrase's first word), the end of the message, or nothing."""
+    (found by the phrase's first word), the end of the message ("$"), the end
+    of a sentence or of the message ("."), or nothing."""
 
     gap: int
     by_first: dict[str, tuple[tuple[str, ...], ...]]
     optional: bool
     at_end: bool
+    at_break: bool = False
 
     @staticmethod
     def of(gap: int, alternatives: Alternatives) -> Part:
         by_first: dict[str, list[tuple[str, ...]]] = {}
         for phrase in alternatives:
-            if phrase and phrase[0] != END:
+            if phrase and phrase[0] not in (END, SENTENCE_END):
                 by_first.setdefault(phrase[0], []).append(phrase)
         return Part(gap, {w: tuple(p) for w, p in by_first.items()}, () in alternatives,
-                    any(phrase[:1] == (END,) for phrase in alternatives))
+                    any(phrase[:1] == (END,) for phrase in alternatives),
+                    any(phrase[:1] == (SENTENCE_END,) for phrase in alternatives))
 
 
 @dataclass(frozen=True)
@@ -102,7 +106,7 @@ class Pattern:
         else:
             firsts = None
         required = tuple(frozenset(alt[0] for alt in alts) for _, alts in parts
-                         if all(alts) and not any(alt[0] == END for alt in alts))
+                         if all(alts) and not any(alt[0] in (END, SENTENCE_END) for alt in alts))
         steps = tuple(Part.of(gap, alts) for gap, alts in parts)
         return Pattern(parts, text, None if firsts is None else frozenset(firsts), steps=steps, required=required)
 
@@ -141,8 +145,8 @@ class Scan:
 
 
 def _phrase(text: str) -> tuple[str, ...]:
-    if text.strip() == END:
-        return (END,)
+    if text.strip() in (END, SENTENCE_END):
+        return (text.strip(),)
     return tuple(token.text for token in tokenize(text) if token.text != BREAK)
 
 
@@ -211,7 +215,9 @@ def _match(tokens: Sequence[Token], steps: Sequence[Part], k: int, i: int) -> in
         if part.optional and (rest := _match(tokens, steps, k + 1, at)) is not None:
             return rest
         if at == n:
-            return _match(tokens, steps, k + 1, at) if part.at_end else None
+            return _match(tokens, steps, k + 1, at) if part.at_end or part.at_break else None
+        if part.at_break and tokens[at].text == BREAK and (rest := _match(tokens, steps, k + 1, at)) is not None:
+            return rest  # "." : the end of a sentence ("what's the point. seriously")
         for form in tokens[at].forms:
             for phrase in part.by_first.get(form, ()):
                 end = _phrase_end(tokens, at, phrase)
@@ -247,6 +253,9 @@ def _compile_rule(rule: Rule) -> CompiledRule:
 
 _NOW = compile_pattern("@NOW")
 _LAUGH = compile_pattern("@LAUGH")
+_SERIOUS = compile_pattern("@SERIOUS")
+_DECIDED = compile_pattern("@DECIDED")
+_STUDY = compile_pattern("@STUDY")
 _TRIVIAL = compile_pattern("@TRIVIAL")
 _MEDIA_WORDS = compile_pattern("(movie|film|tv show|the show|series|episode|book|novel|song|lyrics|anime|character|documentary)")
 _OTHER_SELVES = frozenset(("himself", "herself", "themselves", "themself"))
@@ -382,7 +391,10 @@ def _assess_match(rule: Rule, scan: Scan, span: tuple[int, int]) -> Assessment |
         return None
     if about == "other" and scan.find(_MEDIA_WORDS):  # a character in a story
         return None
-    laughing = rule.light and scan.find(_LAUGH) is not None
+    if rule.tier == "concern" or about == "other":
+        if scan.find(_STUDY):  # "our assignment is on warning signs: giving stuff away, goodbye messages"
+            return None
+    laughing = rule.light and scan.find(_LAUGH) is not None and scan.find(_SERIOUS) is None
     if laughing and scan.find(_TRIVIAL):  # "this homework is killing me i wanna die lol"
         return None
     level: str = rule.tier
@@ -395,6 +407,9 @@ def _assess_match(rule: Rule, scan: Scan, span: tuple[int, int]) -> Assessment |
         level = "crisis"
     if laughing and level == "crisis":
         level = "concern"
+    if (level == "concern" and about == "self" and rule.category in _INTENT_CATEGORIES and not laughing
+            and scan.find(_DECIDED)):  # "i don't wanna be here no more, i made up my mind"
+        level = "crisis"
     category = rule.category
     if about == "other":
         if level == "crisis" and not now and rule.category not in _OTHER_CRISIS:

@@ -110,7 +110,7 @@ EXPANSIONS: Mapping[str, str] = {
     "shouldnt": "should not", "arent": "are not", "havent": "have not", "hasnt": "has not",
     "whats": "what is", "thats": "that is", "theres": "there is", "its": "it is", "hes": "he is",
     "shes": "she is", "theyre": "they are", "youre": "you are", "wed": "we would",
-    "theyd": "they would", "hed": "he would", "hell": "he will", "theyll": "they will",
+    "theyd": "they would", "hed": "he would", "hell": "he will", "theyll": "they will", "shell": "she will", "itll": "it will", "youll": "you will",
     "nobody": "no one", "noone": "no one", "nobdy": "no one", "u": "you", "ur": "your", "r": "are",
     "ya": "you", "tryna": "trying to", "coz": "because", "cos": "because", "cuz": "because",
     "bc": "because", "b4": "before", "rn": "right now", "atm": "right now", "tn": "tonight", "2nite": "tonight",
@@ -131,6 +131,10 @@ EXPANSIONS: Mapping[str, str] = {
     "nothin": "nothing", "evry": "every", "every1": "everyone", "some1": "someone", "any1": "anyone",
     "nite": "night", "2day": "today", "2moro": "tomorrow", "tmrw": "tomorrow", "pillz": "pills",
     "slef": "self", "em": "them", "tooka": "took a", "takin": "taking", "gotta": "got to",
+    "lotta": "lot of", "lotsa": "lots of", "carpark": "car park", "ambo": "ambulance", "ambos": "ambulance",
+    "bala": "brother",  # Kriol/NT "bala" = brother, mate [UNV]
+    "stap": "stay",  # Kriol "stap" = stay, live [UNV]
+    "despawning": "despawn", "despawned": "despawn",
 }
 # Words that join ("my self" -> "myself").
 MERGES: Mapping[tuple[str, str], str] = {
@@ -138,6 +142,8 @@ MERGES: Mapping[tuple[str, str], str] = {
     ("un", "alive"): "kill", ("sewer", "slide"): "suicide", ("no", "body"): "no one",
     ("self", "delete"): "kill myself", ("commit", "sudoku"): "commit suicide", ("end", "game"): "endgame",
     ("sorry", "business"): "sorrybusiness",  # mourning, not an apology [NQLC]
+    ("no", "cap"): "for real",  # "no cap" = no lie, not a negation
+    ("car", "park"): "car park",
 }
 _FUZZY_TARGETS = ("suicide", "suicidal", "myself", "overdose", "overdosed", "herself", "himself")
 

@@ -207,18 +207,8 @@ class PostgresDriver:
     insert = staticmethod(pg_dialect.insert)
 
     def create_engine(self, url: URL, settings: DatabaseSettings, *, for_repository: bool) -> Engine:
-        pooler = behind_transaction_pooler(url)
+        connect_args = self.connect_args(url, settings)
         url = url.difference_update_query([POOLER_PARAM])
-        connect_args: dict[str, Any] = {
-            "keepalives": 1, "keepalives_idle": settings.keepalives_idle_s,
-            "keepalives_interval": 5, "keepalives_count": 3,
-        }
-        if "connect_timeout" not in url.query:
-            connect_args["connect_timeout"] = settings.connect_timeout_s
-        if pooler:
-            # Transaction poolers hand each transaction to any server connection:
-            # named prepared statements would collide.
-            connect_args["prepare_threshold"] = None
         options: dict[str, Any] = {"json_serializer": json_dumps, "json_deserializer": json_loads}
         if settings.pool == "none":
             options["poolclass"] = NullPool
@@ -231,6 +221,23 @@ class PostgresDriver:
         engine = create_engine(url, connect_args=connect_args, **options)
         event.listen(engine, "connect", _on_connect)
         return engine
+
+    @staticmethod
+    def connect_args(url: URL, settings: DatabaseSettings) -> dict[str, Any]:
+        """What each new connection is opened with: keepalives (dead peers are
+        found without a ping per request), the connect timeout and, behind a
+        transaction pooler, no prepared statements."""
+        args: dict[str, Any] = {
+            "keepalives": 1, "keepalives_idle": settings.keepalives_idle_s,
+            "keepalives_interval": 5, "keepalives_count": 3,
+        }
+        if "connect_timeout" not in url.query:
+            args["connect_timeout"] = settings.connect_timeout_s
+        if behind_transaction_pooler(url):
+            # Transaction poolers hand each transaction to any server connection:
+            # named prepared statements would collide.
+            args["prepare_threshold"] = None
+        return args
 
     def wire(self, engine: Engine, *, write: bool, settings: DatabaseSettings) -> PostgresWire:
         return PostgresWire(engine.raw_connection(), write=write, settings=settings)

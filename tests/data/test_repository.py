@@ -32,6 +32,7 @@ from repository import (
 )
 from repository import config
 from repository.engines import make_engine
+from repository.engines.postgres import DRIVER as POSTGRES
 from repository.sql import Query
 from models.yarn import AnswerUpdate, Classification, Detection, Event, Message, TurnOutcome, Yarn
 
@@ -974,7 +975,7 @@ def test_passwords_are_redacted() -> None:
     shown = config.redact("postgres://postgres.ref:s3cr3t!@aws-0.pooler.supabase.com:6543/postgres")
     assert "s3cr3t" not in shown and "***" in shown
     assert "s3cr3t" not in repr(Repository("postgresql://u:s3cr3t@127.0.0.1:1/d"))
-    assert config.redact("s3cr3t is not a URL") == "<unparseable database URL>"
+    assert config.redact("s3cr3t is not a URL") == "<unreadable database URL>"
 
 
 @pytest.mark.parametrize("url,env,expected", [
@@ -992,11 +993,24 @@ def test_transaction_pooler_detection(url: str, env: str | None, expected: bool,
         monkeypatch.delenv(config.POOLER_ENV, raising=False)
     else:
         monkeypatch.setenv(config.POOLER_ENV, env)
-    assert config.behind_transaction_pooler(config.normalise_url(url)) is expected
+    parsed = config.normalise_url(url)
+    assert config.behind_transaction_pooler(parsed) is expected
+    args = POSTGRES.connect_args(parsed, config.DatabaseSettings.from_environment())
+    assert ("prepare_threshold" in args and args["prepare_threshold"] is None) is expected
     engine = make_engine(url)
     try:
-        assert isinstance(engine.pool, NullPool) is expected
+        # A long-running server keeps its client-side pool behind the pooler too.
+        assert not isinstance(engine.pool, NullPool)
         assert "pooler" not in engine.url.query
+    finally:
+        engine.dispose()
+
+
+def test_database_pool_none_opens_a_connection_per_unit_of_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_POOL", "none")
+    engine = make_engine("postgresql://u@localhost:6543/postgres")
+    try:
+        assert isinstance(engine.pool, NullPool)
     finally:
         engine.dispose()
 

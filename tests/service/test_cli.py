@@ -68,16 +68,28 @@ def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
             for name in ALL_TABLES}
 
 
+def _names(value: Any, sid: str) -> bool:
+    """Does a parsed JSON value hold the id in any of its strings (case and
+    wildcards exact: not a LIKE, which would over-match)?"""
+    if isinstance(value, str):
+        return sid in value
+    if isinstance(value, dict):
+        return any(_names(v, sid) for v in value.values())
+    if isinstance(value, list):
+        return any(_names(v, sid) for v in value)
+    return False
+
+
 def rows_of(engine: Engine, sid: str) -> dict[str, int]:
-    """Rows that belong to a yarn (by session_id), and analytics rows naming it."""
+    """Rows that belong to a yarn (by session_id), and analytics and repair rows naming it."""
     tables = Base.metadata.tables
     with engine.connect() as conn:
         found = {name: conn.execute(select(func.count()).where(tables[name].c.session_id == sid)).scalar_one()
                  for name in ("sessions", *CHILD_TABLES, "system_logs")}
-        found["analytics_naming"] = conn.execute(select(func.count()).where(
-            cast(AnalyticsEvent.event_data, String).like(f"%{sid}%"))).scalar_one()
-        found["repairs_naming"] = conn.execute(select(func.count()).where(
-            DataRepair.original.like(f"%{sid}%"))).scalar_one()
+        events = conn.execute(select(AnalyticsEvent.event_data)).scalars()
+        found["analytics_naming"] = sum(_names(data, sid) for data in events)
+        originals = conn.execute(select(DataRepair.original)).scalars()
+        found["repairs_naming"] = sum(_names(json.loads(text), sid) for text in originals if text)
     return found
 
 
@@ -164,13 +176,15 @@ def test_erase_removes_every_row_of_one_yarn_and_nothing_else(
     assert rows_of(engine, erased) == dict.fromkeys(own, 0)
     assert rows_of(engine, kept) == kept_before
     after, counts = totals(engine), printed_counts(result.output)
-    assert counts == {"sessions": 1, "data_repairs": 1, "system_logs": 2, "analytics": 1}
-    for table in ("sessions", "data_repairs", "system_logs"):
-        assert before[table] - after[table] == counts[table], table
-    for table in CHILD_TABLES:
-        assert before[table] - after[table] == own[table], table
+    printed = dict(counts)
+    assert {t: counts.pop(t) for t in ("sessions", "data_repairs", "system_logs", "analytics")} == {
+        "sessions": 1, "data_repairs": 1, "system_logs": 2, "analytics": 1}
+    assert counts == {table: own[table] for table in CHILD_TABLES}  # what went with it, by cascade
+    for table in ("sessions", "data_repairs", "system_logs", *CHILD_TABLES):
+        assert before[table] - after[table] == (1 if table == "sessions" else own[table] if table in CHILD_TABLES
+                                                else {"data_repairs": 1, "system_logs": 2}[table]), table
     assert after["analytics"] == before["analytics"]  # events stay, without the id
-    assert own["analytics_naming"] == counts["analytics"]
+    assert own["analytics_naming"] == printed["analytics"]
 
 
 def test_erase_accepts_any_spelling_of_the_uuid(client: FlaskClient, db_url: str, engine: Engine) -> None:
@@ -199,18 +213,40 @@ def test_erase_of_a_gone_yarn_still_takes_the_lines_naming_it(db_url: str, engin
     assert rows_of(engine, gone) == dict.fromkeys(rows_of(engine, gone), 0)
 
 
-@pytest.mark.parametrize("bad", [
-    "not-a-uuid", "", "1234", "1b4e28ba-2fa1-11d2-883f-0016d3cca42", "1b4e28ba-2fa1-11d2-883f-0016d3cca427x",
-    "１b4e28ba-2fa1-11d2-883f-0016d3cca427", "'; DROP TABLE sessions; --", "x" * 300,
-])
-def test_erase_refuses_what_is_not_a_session_id(bad: str, client: FlaskClient, db_url: str, engine: Engine) -> None:
+@pytest.mark.parametrize("bad", ["", "   ", "x" * 300, "user\x0042"], ids=["empty", "blank", "too-long", "nul"])
+def test_erase_refuses_what_cannot_be_a_session_id(bad: str, client: FlaskClient, db_url: str, engine: Engine) -> None:
     chat_yarn(client)
     before = snapshot(engine)
     result = aimhi("erase", bad, "--url", db_url)
     assert result.exit_code == 2
-    assert "SESSION_ID" in result.stderr and "UUID" in result.stderr
+    assert "SESSION_ID" in result.stderr and "session id" in result.stderr
     assert len(result.output) < 600  # a long value is cut short
     assert snapshot(engine) == before
+
+
+@pytest.mark.parametrize("legacy_id, look_alikes", [
+    ("user 42", ["user_42", "USER 42"]),
+    ("50%_off", ["500off", "50abcXoff"]),  # what the id would match as an unescaped LIKE pattern
+    ("abc'; DROP TABLE sessions; --", ["abc; DROP TABLE sessions; --"]),
+    ("a\\b", ["a\\\\b", "ab"]),
+], ids=["space", "wildcards", "quote", "backslash"])
+def test_erase_takes_a_legacy_id_as_written(legacy_id: str, look_alikes: list[str], db_url: str,
+                                            engine: Engine) -> None:
+    """The old chatbot's ids were any text: erased exactly, look-alikes kept."""
+    for sid in (legacy_id, *look_alikes):
+        repo = Repository(db_url)
+        try:
+            repo.run(lambda uow, sid=sid: (uow.save_message(sid, "user", f"hello from {sid}"),
+                                           uow.save_user_response(sid, "strengths", "footy")))
+        finally:
+            repo.dispose()
+        add_traces(db_url, engine, sid)
+    kept_before = {sid: rows_of(engine, sid) for sid in look_alikes}
+    result = aimhi("erase", legacy_id, "--url", db_url)
+    assert result.exit_code == 0, result.output
+    assert printed_counts(result.output)["sessions"] == 1
+    assert rows_of(engine, legacy_id) == dict.fromkeys(rows_of(engine, legacy_id), 0)
+    assert {sid: rows_of(engine, sid) for sid in look_alikes} == kept_before
 
 
 # ---- cleanup -------------------------------------------------------------------------
@@ -219,14 +255,15 @@ def test_erase_refuses_what_is_not_a_session_id(bad: str, client: FlaskClient, d
 def test_cleanup_dry_run_then_for_real(db_url: str, engine: Engine) -> None:
     ids = seed_ages(db_url, engine)
     before = snapshot(engine)
-    expected = {"sessions": 1, "data_repairs": 2, "system_logs": 4, "analytics": 1}
+    expected = {"sessions": 1, "chat_history": 1, "user_responses": 1, "risk_detections": 0, "session_summaries": 0,
+                "intent_classifications": 0, "data_repairs": 2, "system_logs": 4, "analytics": 1}
 
     dry = aimhi("cleanup", "--dry-run", "--url", db_url)
     assert dry.exit_code == 0, dry.output
     assert "nothing was changed" in dry.output and printed_counts(dry.output) == expected
     assert snapshot(engine) == before
     nothing = aimhi("cleanup", "--days", "50", "--dry-run", "--url", db_url)
-    assert printed_counts(nothing.output) == {"sessions": 0, "data_repairs": 0, "system_logs": 0, "analytics": 0}
+    assert set(printed_counts(nothing.output).values()) == {0}
 
     real = aimhi("cleanup", "--url", db_url)
 

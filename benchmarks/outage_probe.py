@@ -1,0 +1,292 @@
+"""What young people get while the database is away, and whether anything is lost.
+
+Runs the real app in this process under a threaded WSGI server on loopback,
+with its database (Postgres) reached through tests/netproxy.py, and C client
+threads sending yarns over keep-alive HTTP, every 5th message a crisis
+message. The proxy takes the database through four phases:
+
+    normal    forward: the database answers
+    refused   the server is down (connections refused, open ones reset)
+    stalled   a partition or a frozen server (connections accepted, then silence)
+    recovery  forward again; clients go on for phase-s, then the run waits
+              (bounded) until the outbox has drained
+
+Per phase: requests, HTTP statuses, replies marked `degraded`, crisis replies
+carrying every crisis service's number, reply times (client wall clock) p50,
+p99 and max for crisis and for normal messages. Breaker states as GET /health
+reports them. At the end: outbox depth, and the user messages in chat_history
+(read directly, not through the proxy) against what the clients sent.
+
+    python benchmarks/outage_probe.py
+    python benchmarks/outage_probe.py --postgres-url postgresql://postgres@127.0.0.1:5432/postgres --clients 16 --phase-s 5
+
+--postgres-url is an admin URL: a throw-away database is created on that
+server, migrated, and dropped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.append(str(ROOT / "tests"))  # netproxy, pgserver; after the project packages
+
+import netproxy  # noqa: E402
+import pgserver  # noqa: E402
+from app import create_app  # noqa: E402
+from app.yarn.resources import CRISIS_RESOURCES  # noqa: E402
+from repository.schema import upgrade  # noqa: E402
+
+ANSWERS = ["hi", "My nan and my cousin Jay", "I'm good at footy and drawing",
+           "Exams and money stuff at home", "Finish year 12 and get my L plates", "thanks heaps"]
+CRISIS = ["i want to kill myself tonight", "I'm going to end my life tonight",
+          "i want to die and i have the pills ready"]
+NUMBERS = tuple(r.number for r in CRISIS_RESOURCES)
+PHASES = ("normal", "refused", "stalled", "recovery")
+MODE = {"normal": netproxy.FORWARD, "refused": netproxy.REFUSE, "stalled": netproxy.STALL,
+        "recovery": netproxy.FORWARD}
+DEFAULT_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+class QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args: object, **kwargs: object) -> None:  # no access log in figures
+        pass
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+@dataclass
+class Turn:
+    phase: str
+    crisis: bool
+    session_id: str
+    message: str
+    status: int | str  # HTTP status, or the exception's name when no response came
+    ms: float
+    degraded: bool = False
+    numbers_in_text: bool = False
+    numbers_in_resources: bool = False
+
+
+class Run:
+    def __init__(self) -> None:
+        self.phase = "normal"
+        self.started = time.monotonic()
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.turns: list[Turn] = []
+        self.health: list[tuple[float, str, str, int | str, int | None]] = []  # t, phase, breaker, status, depth
+
+    def since(self) -> float:
+        return time.monotonic() - self.started
+
+
+def client(port: int, number: int, run: Run) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    sent = 0
+    while not run.stop.is_set():
+        session_id = str(uuid.uuid4())
+        for answer in ANSWERS:
+            if run.stop.is_set():
+                break
+            sent += 1
+            crisis = sent % 5 == 0
+            message = CRISIS[(number + sent) % len(CRISIS)] if crisis else answer
+            phase = run.phase
+            body = json.dumps({"message": message, "session_id": session_id})
+            started = time.perf_counter()
+            try:
+                connection.request("POST", "/chat", body, {"Content-Type": "application/json"})
+                response = connection.getresponse()
+                raw = response.read()
+                status: int | str = response.status
+            except (OSError, http.client.HTTPException) as error:
+                raw, status = b"", type(error).__name__
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            turn = Turn(phase, crisis, session_id, message, status, (time.perf_counter() - started) * 1000)
+            try:
+                data = json.loads(raw) if raw else {}
+            except ValueError:
+                data = {}
+            if isinstance(data, dict):
+                turn.degraded = bool(data.get("degraded"))
+                text = str(data.get("reply", ""))
+                turn.numbers_in_text = all(n in text for n in NUMBERS)
+                listed = {str(r.get("number")) for r in data.get("resources", []) if isinstance(r, dict)}
+                turn.numbers_in_resources = all(n in listed for n in NUMBERS)
+            with run.lock:
+                run.turns.append(turn)
+    connection.close()
+
+
+def watch_health(port: int, run: Run, every_s: float = 0.2) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    while not run.stop.is_set():
+        phase, at = run.phase, run.since()
+        breaker, status, depth = "?", "", None
+        try:
+            connection.request("GET", "/health")
+            response = connection.getresponse()
+            data = json.loads(response.read() or b"{}")
+            status = response.status
+            breaker = data.get("database", {}).get("breaker", "?")
+            depth = data.get("outbox", {}).get("depth")
+        except (OSError, http.client.HTTPException, ValueError) as error:
+            status = type(error).__name__
+            connection.close()
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        with run.lock:
+            run.health.append((at, phase, breaker, status, depth))
+        run.stop.wait(every_s)
+    connection.close()
+
+
+def times(values: list[float]) -> str:
+    if not values:
+        return "      -"
+    return (f"p50 {statistics.median(values):7.1f}  p99 {percentile(values, 0.99):7.1f}  "
+            f"max {max(values):7.1f}")
+
+
+def report_phase(phase: str, turns: list[Turn]) -> None:
+    statuses = Counter(str(t.status) for t in turns)
+    crisis = [t for t in turns if t.crisis]
+    normal = [t for t in turns if not t.crisis]
+    print(f"{phase:9s} requests {len(turns):5d}  statuses {dict(sorted(statuses.items()))}  "
+          f"degraded {sum(t.degraded for t in turns)}")
+    print(f"{'':9s} crisis {len(crisis):4d}: all {len(NUMBERS)} numbers in reply text "
+          f"{sum(t.numbers_in_text for t in crisis)}, in resources {sum(t.numbers_in_resources for t in crisis)}, "
+          f"degraded {sum(t.degraded for t in crisis)}")
+    print(f"{'':9s} crisis ms  {times([t.ms for t in crisis])}")
+    print(f"{'':9s} normal ms  {times([t.ms for t in normal])}")
+
+
+def report_breaker(run: Run) -> None:
+    seen: list[str] = []
+    previous = None
+    for at, phase, breaker, status, depth in run.health:
+        if breaker != previous:
+            seen.append(f"+{at:5.1f}s [{phase}] {breaker} (/health {status}, outbox {depth})")
+            previous = breaker
+    print("breaker via GET /health (state changes):")
+    for line in seen:
+        print(f"  {line}")
+    peak = max((d for *_, d in run.health if isinstance(d, int)), default=0)
+    print(f"  /health polls {len(run.health)}, peak outbox depth seen {peak}")
+
+
+def stored_user_messages(url: str) -> tuple[Counter[tuple[str, str]], int]:
+    with pgserver.psycopg_connect(url) as conn:
+        rows = conn.execute("SELECT session_id, message, count(*) FROM chat_history WHERE role = 'user' "
+                            "GROUP BY session_id, message").fetchall()
+        total = conn.execute("SELECT count(*) FROM chat_history").fetchone()[0]
+    return Counter({(str(s), m): n for s, m, n in rows}), total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--postgres-url", default=os.environ.get("AIMHI_BENCH_POSTGRES_URL", DEFAULT_ADMIN),
+                        help="admin URL of the Postgres server to use")
+    parser.add_argument("--clients", type=int, default=16, help="client threads")
+    parser.add_argument("--phase-s", type=float, default=5.0, help="seconds per phase")
+    parser.add_argument("--replay-s", type=float, default=0.25, help="outbox replay interval")
+    parser.add_argument("--drain-s", type=float, default=60.0, help="at most this long for the outbox to drain")
+    parser.add_argument("--db-logging", choices=("on", "off"), default="on",
+                        help="app log records to the database, as in production (default on)")
+    args = parser.parse_args()
+
+    admin = pgserver.normalise_url(args.postgres_url)
+    name = pgserver.unique_name("aimhi_outage")
+    db_url = pgserver.create_database(admin, name)
+    proxy = None
+    try:
+        upgrade(db_url)
+        proxy = netproxy.start_proxy_for_url(db_url)
+        with tempfile.TemporaryDirectory(prefix="aimhi-outage-") as directory:
+            app = create_app({
+                "DATABASE_URL": proxy.url_for(db_url), "AUTO_MIGRATE": False, "RATELIMIT_ENABLED": False,
+                "OUTBOX_PATH": f"{directory}/outbox.db", "REPLAY_INTERVAL_S": args.replay_s,
+                "DB_LOGGING": args.db_logging == "on",
+            })
+            service = app.extensions["aimhi.service"]
+            server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+            port = server.server_port
+            run = Run()
+            threads = [threading.Thread(target=client, args=(port, n, run)) for n in range(args.clients)]
+            threads.append(threading.Thread(target=watch_health, args=(port, run)))
+            for thread in threads:
+                thread.start()
+            phase_started: dict[str, float] = {}
+            for phase in PHASES:
+                proxy.mode = MODE[phase]
+                run.phase = phase
+                phase_started[phase] = run.since()
+                time.sleep(args.phase_s)
+            run.stop.set()
+            for thread in threads:
+                thread.join()
+            waited = time.monotonic()
+            while service.outbox.depth() and time.monotonic() - waited < args.drain_s:
+                time.sleep(0.2)
+            drain_s = time.monotonic() - waited
+            time.sleep(max(1.0, args.replay_s * 2))  # safety replies' saving threads, the last replay
+            depth = service.outbox.depth()
+            breaker = service.repo.breaker
+            app.extensions["aimhi.replayer_stop"].set()
+            server.shutdown()
+            service.repo.dispose()
+
+        print(f"clients {args.clients}, phases of {args.phase_s:g} s, Postgres {pgserver.redact(admin)} via netproxy")
+        for phase in PHASES:
+            report_phase(phase, [t for t in run.turns if t.phase == phase])
+        report_breaker(run)
+        print(f"breaker opened {breaker.opened} times, now {breaker.state}; "
+              f"outbox depth at the end {depth} (drain wait {drain_s:.1f} s)")
+
+        stored, total_rows = stored_user_messages(db_url)
+        sent = Counter((t.session_id, t.message) for t in run.turns if isinstance(t.status, int))
+        unanswered = Counter((t.session_id, t.message) for t in run.turns if not isinstance(t.status, int))
+        missing = sum((sent - stored).values())
+        extra = sum((stored - sent - unanswered).values())
+        sessions = {s for s, _ in sent}
+        wrong_sessions = sum(1 for s in sessions
+                             if sum(n for (sid, _), n in sent.items() if sid == s)
+                             != sum(n for (sid, _), n in stored.items() if sid == s))
+        print(f"chat_history: user rows {sum(stored.values())} for {sum(sent.values())} messages answered "
+              f"(+{sum(unanswered.values())} with no response); missing {missing}, duplicated/unexpected {extra}; "
+              f"sessions whose user-message count differs {wrong_sessions} of {len(sessions)}; all rows {total_rows}")
+        slow_crisis = [t for t in run.turns if t.crisis and t.ms > 2000]
+        errors = [t for t in run.turns if not isinstance(t.status, int) or t.status >= 500]
+        unsafe = [t for t in run.turns if t.crisis and not (t.numbers_in_text and t.numbers_in_resources)]
+        print(f"crisis replies over 2 s {len(slow_crisis)}; 5xx or no response {len(errors)}; "
+              f"crisis replies missing a number {len(unsafe)}")
+        for label, group in (("slow crisis", slow_crisis), ("5xx", errors), ("missing number", unsafe)):
+            for t in group[:3]:
+                print(f"  {label}: [{t.phase}] {t.ms:.0f} ms status {t.status} degraded {t.degraded} {t.message!r}")
+    finally:
+        if proxy is not None:
+            proxy.stop()
+        pgserver.drop_database(admin, name)
+
+
+if __name__ == "__main__":
+    main()

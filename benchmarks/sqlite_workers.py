@@ -1,0 +1,227 @@
+"""SQLite under several gunicorn worker processes: throughput and tail latency.
+
+Creates a throw-away SQLite file, brings it to the schema with the project's
+own code, starts `gunicorn --workers W --threads T wsgi:app` from the project
+folder, and drives whole yarns (hi + four answers + a closing message, a new
+session id each yarn) from C client threads flat out (no think time) over
+keep-alive HTTP. Prints turns, errors (non-200), throughput, the clients'
+wall-clock p50/p90/p99/max, the app's own time (Server-Timing) p50/p99, the
+p99/p50 ratio, and how many chat_history rows landed against those expected.
+
+    python benchmarks/sqlite_workers.py                          # this tree, 4 workers x 8 threads, 32 clients
+    python benchmarks/sqlite_workers.py --project /tmp/baseline  # another checkout of the project
+    python benchmarks/sqlite_workers.py --workers 4 --threads 8 --clients 32 --yarns 20
+
+--project is any checkout of the project (its code is used: PYTHONPATH and
+the working directory point at it). Needs gunicorn
+(`python -m pip install -e '.[serve]'`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ANSWERS = ["hi", "My nan and my cousin Jay", "I'm good at footy and drawing",
+           "Exams and money stuff at home", "Finish year 12 and get my L plates", "thanks heaps"]
+UPGRADE = "import sys; from repository.schema import upgrade; upgrade(sys.argv[1])"
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def project_env(project: Path, url: str, outbox: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({
+        "PYTHONPATH": str(project),
+        "DATABASE_URL": url,
+        "AUTO_MIGRATE": "0",
+        # Out of the way of the figures (app/config.py reads these in both trees).
+        "RATELIMIT_ENABLED": "0",
+        "CHAT_RATE_LIMIT": "100000 per second",
+        "DB_LOGGING": "0",
+        "OUTBOX_PATH": outbox,  # ignored by trees without an outbox
+    })
+    return env
+
+
+def wait_for_health(port: int, process: subprocess.Popen, timeout_s: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with code {process.returncode}")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/health")
+            response = connection.getresponse()
+            response.read()
+            connection.close()
+            if response.status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("gunicorn did not answer /health in time")
+
+
+class Results:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.wall_ms: list[float] = []
+        self.server_ms: list[float] = []
+        self.errors: dict[str, int] = {}
+        self.sent: dict[str, int] = {}  # session id -> user messages answered with 200
+
+    def error(self, kind: str) -> None:
+        with self.lock:
+            self.errors[kind] = self.errors.get(kind, 0) + 1
+
+
+def run_yarns(port: int, yarns: int, results: Results) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    for _ in range(yarns):
+        session_id = str(uuid.uuid4())
+        for message in ANSWERS:
+            body = json.dumps({"message": message, "session_id": session_id})
+            started = time.perf_counter()
+            try:
+                connection.request("POST", "/chat", body, {"Content-Type": "application/json"})
+                response = connection.getresponse()
+                response.read()
+            except (OSError, http.client.HTTPException) as error:
+                results.error(type(error).__name__)
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                continue
+            elapsed = (time.perf_counter() - started) * 1000
+            if response.status != 200:
+                results.error(str(response.status))
+                continue
+            timing = response.getheader("Server-Timing", "app;dur=0").split("dur=")[1]
+            with results.lock:
+                results.wall_ms.append(elapsed)
+                results.server_ms.append(float(timing))
+                results.sent[session_id] = results.sent.get(session_id, 0) + 1
+    connection.close()
+
+
+def stored_rows(path: str, sessions: set[str]) -> tuple[int, int, int]:
+    """(all rows, user rows, sessions whose user rows differ from what was answered) for these sessions."""
+    conn = sqlite3.connect(path, timeout=30)
+    try:
+        rows = conn.execute("SELECT session_id, role, count(*) FROM chat_history GROUP BY session_id, role").fetchall()
+    finally:
+        conn.close()
+    total = users = 0
+    per_session: dict[str, int] = {}
+    for session_id, role, count in rows:
+        if session_id not in sessions:
+            continue
+        total += count
+        if role == "user":
+            users += count
+            per_session[session_id] = count
+    return total, users, per_session
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--project", default=str(ROOT), help="checkout of the project to serve (default: this one)")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=8, help="threads per worker")
+    parser.add_argument("--clients", type=int, default=32, help="client threads, flat out")
+    parser.add_argument("--yarns", type=int, default=20, help="yarns per client (6 turns each)")
+    args = parser.parse_args()
+    project = Path(args.project).resolve()
+
+    with tempfile.TemporaryDirectory(prefix="aimhi-sqlite-workers-") as directory:
+        db_path = f"{directory}/bench.db"
+        url = f"sqlite:///{db_path}"
+        env = project_env(project, url, f"{directory}/outbox.db")
+        subprocess.run([sys.executable, "-c", UPGRADE, url], cwd=project, env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+        port = free_port()
+        log_path = Path(directory) / "gunicorn.log"
+        with open(log_path, "wb") as log:
+            server = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "--workers", str(args.workers), "--threads", str(args.threads),
+                 "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "10", "wsgi:app"],
+                cwd=project, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            try:
+                wait_for_health(port, server)
+            except RuntimeError:
+                sys.stderr.write(log_path.read_text(errors="replace")[-4000:])
+                raise
+            warm = Results()
+            warmers = [threading.Thread(target=run_yarns, args=(port, 1, warm)) for _ in range(args.workers * 2)]
+            for thread in warmers:
+                thread.start()
+            for thread in warmers:
+                thread.join()
+            results = Results()
+            clients = [threading.Thread(target=run_yarns, args=(port, args.yarns, results))
+                       for _ in range(args.clients)]
+            started = time.perf_counter()
+            for thread in clients:
+                thread.start()
+            for thread in clients:
+                thread.join()
+            elapsed = time.perf_counter() - started
+        finally:
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+        total, users, per_session = stored_rows(db_path, set(results.sent))
+        log_lines = log_path.read_text(errors="replace").splitlines()
+
+    turns = len(results.wall_ms)
+    expected = args.clients * args.yarns * len(ANSWERS)
+    wall, app = results.wall_ms, results.server_ms
+    print(f"project {project}  workers={args.workers} threads={args.threads} clients={args.clients} "
+          f"yarns/client={args.yarns}")
+    errors = sum(results.errors.values())
+    print(f"turns {turns} of {expected}  errors {errors} {results.errors or ''}  "
+          f"throughput {turns / elapsed:.1f} turns/s ({elapsed:.1f} s)")
+    if turns:
+        p50 = statistics.median(wall)
+        print(f"wall ms  p50 {p50:7.2f}  p90 {percentile(wall, 0.90):7.2f}  p99 {percentile(wall, 0.99):7.2f}  "
+              f"max {max(wall):7.2f}  p99/p50 {percentile(wall, 0.99) / p50:5.1f}")
+        a50 = statistics.median(app)
+        print(f"app  ms  p50 {a50:7.2f}  p90 {percentile(app, 0.90):7.2f}  p99 {percentile(app, 0.99):7.2f}  "
+              f"max {max(app):7.2f}  p99/p50 {percentile(app, 0.99) / a50:5.1f}  (Server-Timing)")
+    mismatched = sum(1 for sid, n in results.sent.items() if per_session.get(sid, 0) != n)
+    print(f"chat_history rows {total} (expected {2 * turns}: user + bot per answered turn); "
+          f"user rows {users} of {turns}; sessions with a wrong count {mismatched}")
+    problems = [line for line in log_lines if " ERROR " in line or "Traceback" in line or "[CRITICAL]" in line]
+    if problems:
+        print(f"gunicorn log: {len(problems)} error lines, first: {problems[0][:200]}")
+
+
+if __name__ == "__main__":
+    main()

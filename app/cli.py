@@ -53,7 +53,10 @@ def upgrade(url: str | None) -> None:
 def serve(host: str, port: int, debug: bool) -> None:
     from app import create_app
 
-    application = create_app()
+    try:
+        application = create_app()
+    except BadDatabaseURL as error:  # its message names no credentials
+        fail(str(error), EXIT_USAGE, None)
     click.echo(f"AIMhi-Y yarn on http://{host}:{port}/  (database: {redact(application.config['DATABASE_URL'])})")
     application.run(host=host, port=port, debug=debug, use_reloader=False)
 

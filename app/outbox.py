@@ -49,6 +49,7 @@ def encode(outcome: TurnOutcome) -> str:
         "messages": [asdict(m) for m in outcome.messages],
         "detection": asdict(outcome.detection) if outcome.detection else None,
         "events": [{"kind": e.kind, "data": e.data} for e in outcome.events],
+        "safety_check": outcome.safety_check, "answers_check": outcome.answers_check,
     }, ensure_ascii=True)
 
 
@@ -59,7 +60,13 @@ def decode(body: str) -> TurnOutcome:
         messages=tuple(Message(**m) for m in data["messages"]),
         detection=Detection(**data["detection"]) if data["detection"] else None,
         events=tuple(Event(e["kind"], e["data"]) for e in data["events"]),
+        safety_check=data.get("safety_check"), answers_check=bool(data.get("answers_check")),
     )
+
+
+def _message_id(body: str) -> str | None:
+    messages = json.loads(body).get("messages") or []
+    return next((m.get("message_id") for m in messages if m.get("role") == "user"), None)
 
 
 class Outbox:
@@ -131,33 +138,58 @@ class Outbox:
                 os.close(fd)
             self._replaying.release()
 
-    def replay(self, repository: Repository) -> int:
-        """Write kept turns to the database, oldest first; how many were written."""
+    def waiting(self, session_id: str) -> tuple[int, bool]:
+        """This yarn's entries waiting, and whether the last of them asked
+        "are you safe right now?" (its answer must be read as one)."""
+        try:
+            rows = self._connection().execute(
+                "SELECT body FROM kept WHERE session_id = ? AND failed IS NULL ORDER BY id", (session_id,)).fetchall()
+        except (sqlite3.Error, OSError):
+            self._forget_connection()
+            return 0, False
+        if not rows:
+            return 0, False
+        last = json.loads(rows[-1][0])
+        return len(rows), last.get("safety_check") is not None
+
+    def replay(self, repository: Repository, session_id: str | None = None, *,
+               superseded: str | None = None) -> int:
+        """Write kept turns to the database, oldest first (only this yarn's with
+        `session_id`); how many were written. The entry of message id
+        `superseded` is dropped instead: that message is being sent again now,
+        and its live turn writes it."""
         written = 0
+        where, args = ("AND session_id = ?", (session_id,)) if session_id is not None else ("", ())
         with self._one_replayer() as mine:
             if not mine:
                 return 0
             while True:
                 rows = self._connection().execute(
-                    "SELECT id, session_id, body FROM kept WHERE failed IS NULL ORDER BY id LIMIT ?", (BATCH,)).fetchall()
+                    f"SELECT id, session_id, body FROM kept WHERE failed IS NULL {where} ORDER BY id LIMIT ?",
+                    (*args, BATCH)).fetchall()
                 if not rows:
                     return written
-                for entry_id, session_id, body in rows:
-                    if not self._replay_one(repository, entry_id, session_id, body):
+                for entry_id, sid, body in rows:
+                    if superseded is not None and _message_id(body) == superseded:
+                        self._connection().execute("DELETE FROM kept WHERE id = ?", (entry_id,))
+                        continue
+                    result = self._replay_one(repository, entry_id, sid, body)
+                    if result == "stopped":
                         return written
-                    written += 1
+                    written += result == "written"
 
-    def _replay_one(self, repository: Repository, entry_id: int, session_id: str, body: str) -> bool:
+    def _replay_one(self, repository: Repository, entry_id: int, session_id: str, body: str) -> str:
+        """written | set_aside | stopped (the database is still away)."""
         try:
             outcome = decode(body)
             repository.run(lambda uow: uow.keep(session_id, outcome))
         except DatabaseUnavailable:
-            return False  # still away: the rest waits, in order
+            return "stopped"  # still away: the rest waits, in order
         except (RepositoryError, ValueError, KeyError, TypeError) as error:
             # Never dropped: set aside with the reason, for the team to look at.
             log.error("an outbox entry could not be written: %s", type(error).__name__,
                       extra={"session_id": session_id})
             self._connection().execute("UPDATE kept SET failed = ? WHERE id = ?", (str(error)[:500], entry_id))
-            return True
+            return "set_aside"
         self._connection().execute("DELETE FROM kept WHERE id = ?", (entry_id,))
-        return True
+        return "written"

@@ -20,16 +20,17 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from app.outbox import Outbox
 from app.yarn import safety
+from app.yarn.checkin import says_safe
 from app.yarn.content import reply
 from app.yarn.flow import take_turn
 from app.yarn.risk import Assessment
-from models.yarn import Detection, Message, TurnOutcome
+from models.yarn import Message, TurnOutcome, Yarn
 from repository import DatabaseUnavailable, Repository, UnitOfWork
 from repository.unit_of_work import reply_id
 
@@ -103,6 +104,35 @@ def _within(seconds: float, work: Callable[[], T]) -> tuple[bool, T | None]:
     return True, box["value"]
 
 
+class _Race:
+    """A risky turn on a slow database: the reply sent early and the reply
+    saved must be one text. Whichever comes first decides it: the turn claims
+    its reply before recording it, or the wait runs out and the early reply is
+    settled (the turn then saves that one)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._text: str | None = None
+
+    def claim(self, outcome: TurnOutcome) -> TurnOutcome:
+        with self._lock:
+            if self._text is None:
+                self._text = outcome.reply
+                return outcome
+            sent = self._text
+        messages = tuple(replace(m, text=sent) if m.role == "bot" else m for m in outcome.messages)
+        return replace(outcome, reply=sent, messages=messages)
+
+    def settle(self, make: Callable[[], str]) -> str:
+        with self._lock:
+            if self._text is None:
+                self._text = make()
+            return self._text
+
+
+_NOT_SAFE = Assessment("crisis", "checkin_not_safe", "self")
+
+
 class ChatService:
     def __init__(self, repo: Repository, outbox: Outbox, *, llm_enabled: bool = False,
                  safety_wait_s: float = 1.2, clock: Callable[[], datetime] | None = None) -> None:
@@ -118,46 +148,71 @@ class ChatService:
         sid, mid = session_id or new_id(), message_id or new_id()
         assessment = safety.assess(message)
         if not assessment.risky:
-            return self._saved_turn(sid, message, mid, assessment)
-        finished, result = _within(self.safety_wait_s, lambda: self._saved_turn(sid, message, mid, assessment))
+            return self._saved_turn(sid, message, mid, assessment, _Race())
+        race = _Race()
+        finished, result = _within(self.safety_wait_s, lambda: self._saved_turn(sid, message, mid, assessment, race))
         if finished and result is not None:
             return result
-        # The database is slow: the safety reply goes now, the saving goes on.
+        # The database is slow: the safety reply goes now (the very text that will
+        # be saved: the flow's, if it got that far), the saving goes on.
         log.warning("safety reply sent before the database answered", extra={"session_id": sid})
-        return ChatReply(safety.safety_reply(assessment), sid, None, assessment.level, degraded=True,
+        text = race.settle(lambda: safety.safety_reply(assessment))
+        return ChatReply(text, sid, None, assessment.level, degraded=True,
                          resources=safety.resources_json(assessment))
 
-    def _saved_turn(self, sid: str, message: str, mid: str, assessment: Assessment) -> ChatReply:
+    def _caught_up(self, sid: str, mid: str) -> bool:
+        """This yarn's turns kept in the outbox go in first, so the turn reads
+        what they changed (a check-in they asked); a kept copy of this very
+        message gives way to it. False when some still wait (the database is
+        away, or another worker is replaying them): the turn is then kept
+        after them, in order."""
+        waiting, _ = self.outbox.waiting(sid)
+        if not waiting:
+            return True
+        self.outbox.replay(self.repo, session_id=sid, superseded=mid)
+        return self.outbox.waiting(sid)[0] == 0
+
+    def _saved_turn(self, sid: str, message: str, mid: str, assessment: Assessment, race: _Race) -> ChatReply:
+        if not self._caught_up(sid, mid):
+            return self._kept(sid, message, mid, assessment, race)
         try:
-            outcome = self.repo.run(lambda uow: self._in_unit(uow, sid, message, mid, assessment))
+            outcome = self.repo.run(lambda uow: self._in_unit(uow, sid, message, mid, assessment, race))
         except DatabaseUnavailable:
-            return self._kept(sid, message, mid, assessment)
+            return self._kept(sid, message, mid, assessment, race)
         resources = safety.resources_json(assessment) if outcome.safety else []
         return ChatReply(outcome.reply, sid, outcome.state, outcome.safety, resources=resources)
 
-    def _in_unit(self, uow: UnitOfWork, sid: str, message: str, mid: str, assessment: Assessment) -> TurnOutcome:
+    def _in_unit(self, uow: UnitOfWork, sid: str, message: str, mid: str, assessment: Assessment,
+                 race: _Race) -> TurnOutcome:
         yarn = uow.load_yarn(sid, mid)
         if yarn.replayed_reply is not None:  # a retry of a message already answered: the same reply, no new turn
             return TurnOutcome(reply=yarn.replayed_reply, state=yarn.state)
-        outcome = take_turn(yarn, message, assessment, message_id=mid, llm_enabled=self.llm_enabled)
+        outcome = race.claim(take_turn(yarn, message, assessment, message_id=mid, llm_enabled=self.llm_enabled))
         uow.record_turn(yarn, outcome)
         return outcome
 
-    def _kept(self, sid: str, message: str, mid: str, assessment: Assessment) -> ChatReply:
-        """The database is away: answer anyway, and keep the turn for later."""
-        text = safety.safety_reply(assessment) if assessment.risky else reply("fallback", mid)
-        detection = Detection(assessment.level, assessment.category, assessment.trigger or "") \
-            if assessment.level else None
-        outcome = TurnOutcome(reply=text, state="", at=self.clock(), detection=detection,
-                              messages=(Message("user", message, mid), Message("bot", text, reply_id(mid))))
-        kept = self.outbox.keep(sid, outcome)
-        if assessment.risky:
+    def _kept(self, sid: str, message: str, mid: str, assessment: Assessment, race: _Race) -> ChatReply:
+        """The database is away: answer anyway, and keep the turn for later.
+        A risky message, or the answer to an "are you safe?" asked while it was
+        away, is read by the flow itself (it needs nothing of the database)."""
+        _, pending_check = self.outbox.waiting(sid)
+        if assessment.risky or (pending_check and not says_safe(message)):
+            away = Yarn(sid, turn_count=1, safety_check="checkin" if pending_check else None)
+            outcome = take_turn(away, message, assessment, message_id=mid)
+        else:
+            outcome = TurnOutcome(reply=reply("fallback", mid), state="", answers_check=pending_check,
+                                  messages=(Message("user", message, mid),))
+        text = race.settle(lambda: outcome.reply)
+        kept = replace(outcome, reply=text, state="", at=self.clock(), events=(), answers_check=pending_check,
+                       messages=(Message("user", message, mid), Message("bot", text, reply_id(mid))))
+        saved = self.outbox.keep(sid, kept)
+        if kept.detection is not None:
             log.error("safety reply sent without saving it to the database (%s)",
-                      "kept in the outbox" if kept else "the outbox could not keep it either",
+                      "kept in the outbox" if saved else "the outbox could not keep it either",
                       extra={"session_id": sid})
-            return ChatReply(text, sid, None, assessment.level, degraded=True,
-                             resources=safety.resources_json(assessment))
-        if not kept:
+            return ChatReply(text, sid, None, kept.detection.level, degraded=True,
+                             resources=safety.resources_json(assessment if assessment.risky else _NOT_SAFE))
+        if not saved:
             text = reply("fallback_unsaved", mid)
         return ChatReply(text, sid, None, None, degraded=True)
 

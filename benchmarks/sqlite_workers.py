@@ -55,7 +55,8 @@ def free_port() -> int:
 def project_env(project: Path, url: str, outbox: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update({
-        "PYTHONPATH": str(project),
+        # The project's code first (not an installed copy of another checkout).
+        "PYTHONPATH": os.pathsep.join(p for p in (str(project), os.environ.get("PYTHONPATH", "")) if p),
         "DATABASE_URL": url,
         "AUTO_MIGRATE": "0",
         # Out of the way of the figures (app/config.py reads these in both trees).
@@ -93,6 +94,7 @@ class Results:
         self.server_ms: list[float] = []
         self.errors: dict[str, int] = {}
         self.sent: dict[str, int] = {}  # session id -> user messages answered with 200
+        self.degraded = 0  # 200, but the database did not take the turn (kept in the outbox)
 
     def error(self, kind: str) -> None:
         with self.lock:
@@ -109,7 +111,7 @@ def run_yarns(port: int, yarns: int, results: Results) -> None:
             try:
                 connection.request("POST", "/chat", body, {"Content-Type": "application/json"})
                 response = connection.getresponse()
-                response.read()
+                raw = response.read()
             except (OSError, http.client.HTTPException) as error:
                 results.error(type(error).__name__)
                 connection.close()
@@ -120,7 +122,9 @@ def run_yarns(port: int, yarns: int, results: Results) -> None:
                 results.error(str(response.status))
                 continue
             timing = response.getheader("Server-Timing", "app;dur=0").split("dur=")[1]
+            degraded = b'"degraded":true' in raw.replace(b" ", b"")
             with results.lock:
+                results.degraded += degraded
                 results.wall_ms.append(elapsed)
                 results.server_ms.append(float(timing))
                 results.sent[session_id] = results.sent.get(session_id, 0) + 1
@@ -146,6 +150,18 @@ def stored_rows(path: str, sessions: set[str]) -> tuple[int, int, int]:
     return total, users, per_session
 
 
+def outbox_depth(path: str) -> int | None:
+    if not os.path.exists(path):
+        return None  # never written (or a tree without an outbox)
+    conn = sqlite3.connect(path, timeout=30)
+    try:
+        return conn.execute("SELECT count(*) FROM kept").fetchone()[0]
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--project", default=str(ROOT), help="checkout of the project to serve (default: this one)")
@@ -153,13 +169,15 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8, help="threads per worker")
     parser.add_argument("--clients", type=int, default=32, help="client threads, flat out")
     parser.add_argument("--yarns", type=int, default=20, help="yarns per client (6 turns each)")
+    parser.add_argument("--app", default="wsgi:app", help="the WSGI application for gunicorn")
     args = parser.parse_args()
     project = Path(args.project).resolve()
 
     with tempfile.TemporaryDirectory(prefix="aimhi-sqlite-workers-") as directory:
         db_path = f"{directory}/bench.db"
         url = f"sqlite:///{db_path}"
-        env = project_env(project, url, f"{directory}/outbox.db")
+        outbox = f"{directory}/outbox.db"
+        env = project_env(project, url, outbox)
         subprocess.run([sys.executable, "-c", UPGRADE, url], cwd=project, env=env, check=True,
                        stdout=subprocess.DEVNULL)
         port = free_port()
@@ -167,7 +185,7 @@ def main() -> None:
         with open(log_path, "wb") as log:
             server = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "--workers", str(args.workers), "--threads", str(args.threads),
-                 "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "10", "wsgi:app"],
+                 "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "10", args.app],
                 cwd=project, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             try:
@@ -175,8 +193,11 @@ def main() -> None:
             except RuntimeError:
                 sys.stderr.write(log_path.read_text(errors="replace")[-4000:])
                 raise
+            # Warm-up: one yarn per client, so that every worker has served
+            # requests (a worker's first turns load the risk model and the
+            # content); reported apart from the figures.
             warm = Results()
-            warmers = [threading.Thread(target=run_yarns, args=(port, 1, warm)) for _ in range(args.workers * 2)]
+            warmers = [threading.Thread(target=run_yarns, args=(port, 1, warm)) for _ in range(args.clients)]
             for thread in warmers:
                 thread.start()
             for thread in warmers:
@@ -197,7 +218,9 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
-        total, users, per_session = stored_rows(db_path, set(results.sent))
+        answered = {**warm.sent, **results.sent}
+        total, users, per_session = stored_rows(db_path, set(answered))
+        kept = outbox_depth(outbox)
         log_lines = log_path.read_text(errors="replace").splitlines()
 
     turns = len(results.wall_ms)
@@ -207,7 +230,7 @@ def main() -> None:
           f"yarns/client={args.yarns}")
     errors = sum(results.errors.values())
     print(f"turns {turns} of {expected}  errors {errors} {results.errors or ''}  "
-          f"throughput {turns / elapsed:.1f} turns/s ({elapsed:.1f} s)")
+          f"throughput {turns / elapsed:.1f} turns/s ({elapsed:.1f} s)  degraded replies {results.degraded}")
     if turns:
         p50 = statistics.median(wall)
         print(f"wall ms  p50 {p50:7.2f}  p90 {percentile(wall, 0.90):7.2f}  p99 {percentile(wall, 0.99):7.2f}  "
@@ -215,9 +238,14 @@ def main() -> None:
         a50 = statistics.median(app)
         print(f"app  ms  p50 {a50:7.2f}  p90 {percentile(app, 0.90):7.2f}  p99 {percentile(app, 0.99):7.2f}  "
               f"max {max(app):7.2f}  p99/p50 {percentile(app, 0.99) / a50:5.1f}  (Server-Timing)")
-    mismatched = sum(1 for sid, n in results.sent.items() if per_session.get(sid, 0) != n)
-    print(f"chat_history rows {total} (expected {2 * turns}: user + bot per answered turn); "
-          f"user rows {users} of {turns}; sessions with a wrong count {mismatched}")
+    if warm.wall_ms:
+        print(f"warm-up  {len(warm.wall_ms)} turns (not in the figures): p50 {statistics.median(warm.wall_ms):7.2f}  "
+              f"max {max(warm.wall_ms):7.2f} ms, errors {sum(warm.errors.values())}")
+    all_turns = turns + len(warm.wall_ms)
+    mismatched = sum(1 for sid, n in answered.items() if per_session.get(sid, 0) != n)
+    print(f"chat_history rows {total} (expected {2 * all_turns}: user + bot per answered turn, warm-up included); "
+          f"user rows {users} of {all_turns}; sessions with a wrong count {mismatched}; "
+          f"left in the outbox {'-' if kept is None else kept}")
     problems = [line for line in log_lines if " ERROR " in line or "Traceback" in line or "[CRITICAL]" in line]
     if problems:
         print(f"gunicorn log: {len(problems)} error lines, first: {problems[0][:200]}")

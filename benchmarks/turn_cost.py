@@ -8,7 +8,8 @@ database, and prints per engine:
 * round trips per turn (first turn of a yarn, later turns), counted on the wire
   by a TCP proxy (tests/netproxy.py) between the app and Postgres;
 * turn time p50/p99 with `--rtt-ms` of round-trip time added by that proxy;
-* in-process turn time p50/mean on SQLite and on Postgres on loopback.
+* in-process turn time p50/mean on SQLite and on Postgres on loopback, through
+  the HTTP handler and below it (the chat service alone).
 
     python benchmarks/turn_cost.py                       # this tree
     python benchmarks/turn_cost.py --project /old/tree   # another checkout, same measurement
@@ -57,6 +58,32 @@ def _make_client(url: str, outbox: str) -> Any:
     return app.test_client()
 
 
+def _service_turn(client: Any) -> Callable[[str, str], Any]:
+    """The app's turn below HTTP (the chat service), in either tree."""
+    app = client.application
+    service = app.extensions.get("aimhi.service")
+    if service is not None:
+        return lambda sid, message: service.turn(sid, message)
+    from app.extensions import repository_for  # the older tree: a function over the repository
+    from app.service import chat_turn
+
+    repo = repository_for(app)
+    return lambda sid, message: chat_turn(repo, sid, message)
+
+
+class _ServiceClient:
+    """Looks like the test client to `_yarns`, but calls the service directly."""
+
+    def __init__(self, client: Any) -> None:
+        self.turn = _service_turn(client)
+
+    def post(self, path: str, json: dict[str, str]) -> Any:
+        self.turn(json["session_id"], json["message"])
+        return self
+
+    status_code = 200
+
+
 def _yarns(client: Any, yarns: int, each: Callable[[int, float], None]) -> None:
     """Run whole yarns; `each(turn_index, seconds)` after every turn."""
     for _ in range(yarns):
@@ -70,8 +97,10 @@ def _yarns(client: Any, yarns: int, each: Callable[[int, float], None]) -> None:
             each(index, seconds)
 
 
-def in_process(url: str, outbox: str, yarns: int) -> dict[str, float]:
+def in_process(url: str, outbox: str, yarns: int, *, below_http: bool = False) -> dict[str, float]:
     client = _make_client(url, outbox)
+    if below_http:
+        client = _ServiceClient(client)
     _yarns(client, 3, lambda i, s: None)  # warm: pool, compiled statements, caches
     times: list[float] = []
     _yarns(client, yarns, lambda i, s: times.append(s * 1000))
@@ -135,11 +164,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         sqlite = f"sqlite:///{tmp}/bench.db"
         upgrade(sqlite)
-        report("sqlite in-process", in_process(sqlite, f"{tmp}/outbox1.db", args.yarns))
+        report("sqlite in-process, HTTP", in_process(sqlite, f"{tmp}/outbox1.db", args.yarns))
+        report("sqlite in-process, service", in_process(sqlite, f"{tmp}/outbox1.db", args.yarns, below_http=True))
         url, drop = _postgres_database()
         try:
             upgrade(url)
-            report("postgresql in-process (loopback)", in_process(url, f"{tmp}/outbox2.db", args.yarns))
+            report("postgresql loopback, HTTP", in_process(url, f"{tmp}/outbox2.db", args.yarns))
+            report("postgresql loopback, service", in_process(url, f"{tmp}/outbox2.db", args.yarns, below_http=True))
             report(f"postgresql at {args.rtt_ms:g} ms RTT", over_network(url, f"{tmp}/outbox3.db", args.yarns,
                                                                           args.rtt_ms))
         finally:

@@ -123,7 +123,7 @@ class ChatMessage(Base):
     __table_args__ = (
         Index(None, "session_id", "ts"),
         Index(None, "session_id", "role"),
-        Index(None, "message_id", unique=True),
+        Index(None, "session_id", "message_id", unique=True),  # a message id is the client's, per yarn
         {"sqlite_autoincrement": True},
     )
 

@@ -100,6 +100,7 @@ class TurnOutcome:
     completed: bool = False  # the yarn completed on this turn
     detection: Detection | None = None
     safety_check: str | None = None  # the value sessions.safety_check takes
+    answers_check: bool = False  # this message answered a pending "are you safe?" (kept turns clear it)
     at: datetime | None = None  # when it happened (outbox replays keep the original time)
 
     @property

@@ -65,14 +65,17 @@ class Breaker:
             self._opened_at = None
             self._probing = False
 
-    def failure(self) -> None:
+    def failure(self) -> bool:
+        """Count a failure; True when the breaker (re)opened on it."""
         with self._lock:
             self._failures += 1
-            if self._probing or self._failures >= self.failure_threshold:
+            opens = self._probing or self._failures >= self.failure_threshold
+            if opens:
                 if self._opened_at is None:
                     self.opened += 1
                 self._opened_at = self.clock()
             self._probing = False
+            return opens
 
     def release(self) -> None:
         """The request ended without a verdict on the database (e.g. bad input)."""

@@ -69,9 +69,11 @@ OLD_COMPLETED = Query("old_completed", lambda insert: select(ChatSession.session
 
 ADD_MESSAGE = _insert("add_message", ChatMessage, ("session_id", "role", "message", "ts", "message_id"))
 # A replayed message: written once whatever happens (the id is unique).
+SET_SAFETY_CHECK = Query("set_safety_check", lambda insert: update(ChatSession).where(
+    ChatSession.session_id == bindparam("sid")).values(safety_check=bindparam("safety_check")))
 KEEP_MESSAGE = Query(
     "keep_message",
-    lambda insert: insert(ChatMessage).on_conflict_do_nothing(index_elements=["message_id"]),
+    lambda insert: insert(ChatMessage).on_conflict_do_nothing(index_elements=["session_id", "message_id"]),
     columns=("session_id", "role", "message", "ts", "message_id"),
 )
 _NEWEST_MESSAGES = (ChatMessage.ts.desc().nulls_last(), ChatMessage.id.desc())
@@ -80,7 +82,7 @@ HISTORY = Query("history", lambda insert: select(ChatMessage.role, ChatMessage.m
 HISTORY_ALL = Query("history_all", lambda insert: select(ChatMessage.role, ChatMessage.message, ChatMessage.ts).where(
     ChatMessage.session_id == bindparam("sid")).order_by(*_NEWEST_MESSAGES))
 MESSAGE_IDS_PRESENT = Query("message_ids_present", lambda insert: select(func.count()).where(
-    ChatMessage.message_id == bindparam("message_id")))  # unique across yarns: present anywhere = written
+    ChatMessage.session_id == bindparam("sid"), ChatMessage.message_id == bindparam("message_id")))
 
 # ---- step answers ----------------------------------------------------------------
 

@@ -72,7 +72,8 @@ class Repository:
                 self.breaker.release()
                 raise
             if isinstance(translated, DatabaseUnavailable):
-                self.breaker.failure()
+                if self.breaker.failure():
+                    self.engine.dispose()
             else:
                 self.breaker.release()
             raise translated from error
@@ -84,8 +85,17 @@ class Repository:
                 wire.rollback()
         except Exception:
             unavailable = True
-        if unavailable:
-            self.breaker.failure()
+        if unavailable and getattr(error, "retryable", False):
+            # A dead pooled connection says nothing of the database yet, but its
+            # idle neighbours died with it (a restart, a reset): drop them, so
+            # the retry in `run` opens a fresh one and learns the truth.
+            self.breaker.release()
+            self.engine.dispose()
+        elif unavailable:
+            if self.breaker.failure():
+                # Open: every pooled connection is suspect. Dropping them now means
+                # the first probe after the outage opens a fresh one.
+                self.engine.dispose()
         elif isinstance(error, RepositoryError):
             self.breaker.success()  # the database answered (it refused a value)
         else:

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from models.rules import row_problems
-from models.yarn import Detection, TurnOutcome, Yarn
+from models.yarn import Detection, Event, TurnOutcome, Yarn
 from repository import erasure
 from repository import queries as q
 from repository import validation as check
@@ -357,20 +357,29 @@ class UnitOfWork:
         """Write a turn kept in the outbox; False when it was written before."""
         check.key("session_id", session_id)
         first = next((m.message_id for m in outcome.messages if m.message_id), None)
-        if first is not None and self._fetch(q.MESSAGE_IDS_PRESENT, {"message_id": first}).scalar():
+        if first is not None and self._fetch(q.MESSAGE_IDS_PRESENT, {"sid": session_id, "message_id": first}).scalar():
             return False
         with self._atomic():
             self._keep(session_id, outcome)
         return True
 
     def _keep(self, session_id: str, outcome: TurnOutcome) -> None:
+        """The kept turn's rows; the yarn does not move on (its answer waits in
+        chat_history), but a check-in it asked or answered is recorded, and a
+        yarn it started is counted like any other."""
         at = outcome.at or self._now()
-        self._queue(q.CREATE_SESSION, self._row("sessions", {
+        created = self._fetch(q.CREATE_SESSION, self._row("sessions", {
             "session_id": session_id, "fsm_state": "welcome", "created_at": at, "last_activity": at,
-            "completed": False}))
+            "completed": False})).rowcount > 0
         self._queue(q.KEEP_MESSAGE, [self._row("chat_history", {
             "session_id": session_id, "role": m.role, "message": m.text, "ts": at, "message_id": m.message_id,
         }) for m in outcome.messages])
+        if outcome.safety_check is not None or outcome.answers_check:
+            self._queue(q.SET_SAFETY_CHECK, {"sid": session_id, **self._row("sessions", {
+                "safety_check": outcome.safety_check})})
         self._detection(session_id, outcome.detection, outcome.user_message, at)
-        for event in outcome.events:
+        events = list(outcome.events)
+        if created and not any(e.kind == "session_started" for e in events):
+            events.insert(0, Event("session_started", {}))
+        for event in events:
             self.save_analytics_event(event.kind, None if event.data is None else dict(event.data), at=at)

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, create_engine, inspect
 from sqlalchemy.engine import URL
 from sqlalchemy.pool import NullPool
 
-from repository.config import normalise_url, redact
+from repository.config import BadDatabaseURL, normalise_url, redact
 from repository.engines import make_engine
 from repository.engines.sqlite import read_only_uri
 from repository.schema import current_revision, database_state
@@ -39,6 +39,8 @@ def parse_url(text: str) -> URL:
         text = f"sqlite:///{Path(text).expanduser().resolve()}"
     try:
         url = normalise_url(text)
+    except BadDatabaseURL as error:  # says what is wrong (a bad port, ...), never the credentials
+        raise TransferError(str(error)) from error
     except Exception as error:
         raise TransferError(f"not a database URL: {redact(text)}") from error
     backend = url.get_backend_name()

@@ -55,6 +55,6 @@ def _authorised() -> None:
 def analytics_summary() -> Response:
     _authorised()
     days = request.args.get("days", "7")
-    if not (days.isascii() and days.isdigit()) or not 1 <= int(days) <= MAX_DAYS:
+    if not (days.isascii() and days.isdigit()) or len(days) > len(str(MAX_DAYS)) or not 1 <= int(days) <= MAX_DAYS:
         abort_json(400, f"'days' must be a whole number from 1 to {MAX_DAYS}.")
     return jsonify({"days": int(days), **service_for(current_app).analytics(int(days))})

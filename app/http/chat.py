@@ -20,7 +20,7 @@ from app.service import BadMessage, clean_message
 from app.yarn import safety
 
 bp = Blueprint("chat", __name__)
-MESSAGE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+MESSAGE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")  # whole value (fullmatch): "$" would allow a newline
 
 
 def _chat_limit() -> str:
@@ -62,7 +62,7 @@ def _bad_session_id() -> str:
 def _message_id(value: object) -> str | None:
     if value is None:
         return None
-    if not isinstance(value, str) or not MESSAGE_ID.match(value):
+    if not isinstance(value, str) or not MESSAGE_ID.fullmatch(value):
         abort_json(400, "'message_id' must be up to 64 letters, digits, '-' or '_'.")
     return str(value)
 

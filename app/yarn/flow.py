@@ -111,18 +111,20 @@ def _checkin_answer(turn: _Turn, assessment: Assessment) -> TurnOutcome:
     """The message answers "are you safe right now?"."""
     if assessment.risky:
         crisis = Assessment("crisis", assessment.category, assessment.about, assessment.trigger)
-        return turn.outcome(safety.safety_reply(crisis, turn.seed), turn.yarn.state, detection=_detection(crisis))
+        return turn.outcome(safety.safety_reply(crisis, turn.seed), turn.yarn.state, detection=_detection(crisis),
+                            answers_check=True)
     if not says_safe(turn.message):
         not_safe = Assessment("crisis", "checkin_not_safe", "self", CHECKIN_NOT_SAFE)
         return turn.outcome(safety.safety_reply(not_safe, turn.seed), turn.yarn.state,
-                            detection=_detection(not_safe))
+                            detection=_detection(not_safe), answers_check=True)
     state = turn.yarn.state
     if state == "welcome":
-        return turn.outcome(_join(reply("welcome", turn.seed), reply(f"ask_{STEPS[0]}", turn.seed)), STEPS[0])
+        text = _join(reply("welcome", turn.seed), reply(f"ask_{STEPS[0]}", turn.seed))
+        return turn.outcome(text, STEPS[0], answers_check=True)
     if state in STEPS:
         return turn.outcome(_join(default_content().safety["checkin_safe"], reply(f"ask_{state}", turn.seed)),
-                            state)
-    return turn.outcome(_join(default_content().safety["checkin_safe"], _closing(turn)), state)
+                            state, answers_check=True)
+    return turn.outcome(_join(default_content().safety["checkin_safe"], _closing(turn)), state, answers_check=True)
 
 
 def _summary_text(answers: Mapping[str, str | None], seed: int, had_detection: bool) -> str:

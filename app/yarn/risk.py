@@ -17,7 +17,13 @@ in). `RiskDetector.assess(message)` reads the message as tokens
   (negation never clears a risk), the past ("when i was 14") makes an attempt a
   concern, and "now"/"tonight"/"just" make it a crisis. Two different concerns
   about the writer in one message ("a burden" and "no point anymore") make a
-  crisis.
+  crisis, and so does a concern said with resolve (@DECIDED: "i made up my
+  mind").
+* Jokes: a laugh (@LAUGH) softens a `light` rule's crisis to a concern, and
+  about something trivial clears it, unless the message says it is no joke
+  (@SERIOUS: "not even joking", "deadass").
+* Risk as a subject (@STUDY: "health class", "first aid", "assignment on"):
+  a concern, or a risk about someone else, is not the writer's own then.
 
 Safety first: when unsure the check errs towards a tier that shows the
 resources; a false alarm costs a gentle question, a miss costs more.
@@ -381,6 +387,11 @@ def _subject(tokens: Sequence[Token], start: int) -> str:
     return "self"
 
 
+def _said_of_self(tokens: Sequence[Token], start: int) -> bool:
+    """Does the clause say "i"/"me" right before the match ("i feel like a burden")?"""
+    return any(token.text in FIRST_PERSON for token in _clause_before(tokens, start, reach=8))
+
+
 def _assess_match(rule: Rule, scan: Scan, span: tuple[int, int]) -> Assessment | None:
     start, end = span
     tokens = scan.tokens
@@ -391,8 +402,8 @@ def _assess_match(rule: Rule, scan: Scan, span: tuple[int, int]) -> Assessment |
         return None
     if about == "other" and scan.find(_MEDIA_WORDS):  # a character in a story
         return None
-    if rule.tier == "concern" or about == "other":
-        if scan.find(_STUDY):  # "our assignment is on warning signs: giving stuff away, goodbye messages"
+    if scan.find(_STUDY) and not _said_of_self(tokens, start):  # "our assignment is on warning signs ..."
+        if (rule.tier == "concern" and about == "self") or (about == "other" and scan.find(_NOW) is None):
             return None
     laughing = rule.light and scan.find(_LAUGH) is not None and scan.find(_SERIOUS) is None
     if laughing and scan.find(_TRIVIAL):  # "this homework is killing me i wanna die lol"

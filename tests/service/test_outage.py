@@ -160,6 +160,7 @@ class Outage:
         self.proxy: netproxy.NetProxy | None = None
         self.repo: Repository | None = None
         self._locker: sqlite3.Connection | None = None
+        self._guard = threading.Lock()  # up() may come from a timer thread and from teardown
         if engine_name == "sqlite":
             self.url = db_url
             self.path = Path(make_url(db_url).database or "")
@@ -191,13 +192,14 @@ class Outage:
         if self.proxy is not None:
             self.proxy.mode = netproxy.FORWARD
             return
-        if self._locker is not None:
-            self._locker.execute("ROLLBACK")
-            self._locker.close()
-            self._locker = None
-        if self.away.exists():
-            os.rmdir(self.path)
-            os.replace(self.away, self.path)
+        with self._guard:
+            locker, self._locker = self._locker, None
+            if locker is not None:
+                locker.execute("ROLLBACK")
+                locker.close()
+            if self.away.exists():
+                os.rmdir(self.path)
+                os.replace(self.away, self.path)
 
     def stall_bound_s(self, repo: Repository) -> float:
         """How long a call into the stalled database waits before the database

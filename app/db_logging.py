@@ -11,12 +11,14 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 import traceback
 from typing import Any
 
 from repository import Repository
 
 QUEUE_SIZE = 1000
+FLUSH_TIMEOUT_S = 5.0
 _STOP = object()
 
 
@@ -30,6 +32,9 @@ class DatabaseLogHandler(logging.Handler):
         self._thread.start()
 
     def emit(self, record: logging.LogRecord) -> None:
+        if not self._thread.is_alive():  # closed: the line has reached stderr already
+            self.dropped += 1
+            return
         try:
             self.queue.put_nowait(self._row(record))
         except queue.Full:
@@ -68,9 +73,13 @@ class DatabaseLogHandler(logging.Handler):
             except Exception:
                 self.dropped += 1
 
-    def flush(self) -> None:
-        """Wait until every queued record is written (tests, shutdown)."""
-        self.queue.join()
+    def flush(self, timeout_s: float = FLUSH_TIMEOUT_S) -> None:
+        """Wait until every queued record is written (tests, shutdown), for at
+        most `timeout_s`, and not at all once the writer has stopped: a process
+        must never hang on its way out because the database is slow."""
+        deadline = time.monotonic() + timeout_s
+        while self._thread.is_alive() and self.queue.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.01)
 
     def close(self) -> None:
         if self._thread.is_alive():

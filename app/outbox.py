@@ -109,13 +109,21 @@ class Outbox:
             except sqlite3.Error:
                 pass
 
-    def depth(self) -> int:
-        """Entries waiting (None-safe: 0 when the file cannot be read)."""
+    def _count(self, where: str) -> int:
+        """Entries matching `where` (0 when the file cannot be read: health must answer)."""
         try:
-            return int(self._connection().execute("SELECT count(*) FROM kept WHERE failed IS NULL").fetchone()[0])
+            return int(self._connection().execute(f"SELECT count(*) FROM kept WHERE {where}").fetchone()[0])
         except (sqlite3.Error, OSError):
             self._forget_connection()
             return 0
+
+    def depth(self) -> int:
+        """Entries waiting to be written."""
+        return self._count("failed IS NULL")
+
+    def set_aside(self) -> int:
+        """Entries that could not be written (kept with their reason, for the team)."""
+        return self._count("failed IS NOT NULL")
 
     @contextmanager
     def _one_replayer(self) -> Iterator[bool]:

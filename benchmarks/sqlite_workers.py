@@ -13,7 +13,10 @@ p99/p50 ratio, and how many chat_history rows landed against those expected.
     python benchmarks/sqlite_workers.py --workers 4 --threads 8 --clients 32 --yarns 20
 
 --project is any checkout of the project (its code is used: PYTHONPATH and
-the working directory point at it). Needs gunicorn
+the working directory point at it). The rate limiter is switched off and the
+database log handler too (DB_LOGGING=0); the outbox goes to the temp folder.
+Other gunicorn options come from GUNICORN_CMD_ARGS, which gunicorn reads
+itself, e.g. GUNICORN_CMD_ARGS='--worker-connections 8'. Needs gunicorn
 (`python -m pip install -e '.[serve]'`).
 """
 
@@ -33,6 +36,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -131,8 +135,8 @@ def run_yarns(port: int, yarns: int, results: Results) -> None:
     connection.close()
 
 
-def stored_rows(path: str, sessions: set[str]) -> tuple[int, int, int]:
-    """(all rows, user rows, sessions whose user rows differ from what was answered) for these sessions."""
+def stored_rows(path: str, sessions: set[str]) -> tuple[int, int, dict[str, int]]:
+    """(all rows, user rows, {session id: user rows}) of these sessions."""
     conn = sqlite3.connect(path, timeout=30)
     try:
         rows = conn.execute("SELECT session_id, role, count(*) FROM chat_history GROUP BY session_id, role").fetchall()
@@ -170,6 +174,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32, help="client threads, flat out")
     parser.add_argument("--yarns", type=int, default=20, help="yarns per client (6 turns each)")
     parser.add_argument("--app", default="wsgi:app", help="the WSGI application for gunicorn")
+    parser.add_argument("--log", help="keep gunicorn's output (and the app's log) in this file")
     args = parser.parse_args()
     project = Path(args.project).resolve()
 
@@ -221,7 +226,10 @@ def main() -> None:
         answered = {**warm.sent, **results.sent}
         total, users, per_session = stored_rows(db_path, set(answered))
         kept = outbox_depth(outbox)
-        log_lines = log_path.read_text(errors="replace").splitlines()
+        log_text = log_path.read_text(errors="replace")
+        log_lines = log_text.splitlines()
+        if args.log:
+            Path(args.log).write_text(log_text)
 
     turns = len(results.wall_ms)
     expected = args.clients * args.yarns * len(ANSWERS)
@@ -240,15 +248,16 @@ def main() -> None:
               f"max {max(app):7.2f}  p99/p50 {percentile(app, 0.99) / a50:5.1f}  (Server-Timing)")
     if warm.wall_ms:
         print(f"warm-up  {len(warm.wall_ms)} turns (not in the figures): p50 {statistics.median(warm.wall_ms):7.2f}  "
-              f"max {max(warm.wall_ms):7.2f} ms, errors {sum(warm.errors.values())}")
+              f"max {max(warm.wall_ms):7.2f} ms, errors {sum(warm.errors.values())}, degraded replies {warm.degraded}")
     all_turns = turns + len(warm.wall_ms)
     mismatched = sum(1 for sid, n in answered.items() if per_session.get(sid, 0) != n)
     print(f"chat_history rows {total} (expected {2 * all_turns}: user + bot per answered turn, warm-up included); "
           f"user rows {users} of {all_turns}; sessions with a wrong count {mismatched}; "
           f"left in the outbox {'-' if kept is None else kept}")
-    problems = [line for line in log_lines if " ERROR " in line or "Traceback" in line or "[CRITICAL]" in line]
-    if problems:
-        print(f"gunicorn log: {len(problems)} error lines, first: {problems[0][:200]}")
+    problems = Counter(line.split(" ", 2)[-1].split(" [session")[0][:120] for line in log_lines
+                       if any(level in line for level in (" ERROR ", " WARNING ", "[ERROR]", "[CRITICAL]")))
+    for text, count in problems.most_common(6):
+        print(f"log x{count}: {text}")
 
 
 if __name__ == "__main__":

@@ -21,7 +21,8 @@ bp = Blueprint("health", __name__)
 
 
 def _outbox() -> dict[str, int]:
-    return {"depth": service_for(current_app).outbox.depth()}
+    outbox = service_for(current_app).outbox
+    return {"depth": outbox.depth(), "set_aside": outbox.set_aside()}
 
 
 @bp.get("/health")

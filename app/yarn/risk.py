@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from app.yarn import lexicon
@@ -127,6 +128,14 @@ class Scan:
             for form in token.forms:
                 self.at.setdefault(form, []).append(position)
         self.forms = self.at.keys()
+        self._found: dict[int, tuple[int, int] | None] = {}  # id(pattern) -> where it matched
+
+    def has(self, pattern: Pattern) -> bool:
+        """Does the pattern match anywhere? Remembered per message (patterns are shared, see compile_pattern)."""
+        key = id(pattern)
+        if key not in self._found:
+            self._found[key] = self.find(pattern)
+        return self._found[key] is not None
 
     def could_match(self, pattern: Pattern) -> bool:
         forms = self.forms
@@ -183,7 +192,9 @@ def _split_parts(pattern: str) -> list[str]:
     return parts
 
 
+@lru_cache(maxsize=None)
 def compile_pattern(pattern: str) -> Pattern:
+    """Compiled once per text: rules that share an `unless` share its Pattern."""
     compiled: list[tuple[int, Alternatives]] = []
     gap = 0
     for part in _split_parts(pattern):
@@ -249,12 +260,30 @@ class CompiledRule:
     also: tuple[Pattern, ...]
     unless: tuple[Pattern, ...]
     softened_by: tuple[Pattern, ...]
+    unless_by_word: dict[str, tuple[Pattern, ...]]  # each `unless` under a word it cannot match without
+    unless_anywhere: tuple[Pattern, ...]  # `unless` patterns with no such word
+
+    def cleared(self, scan: Scan) -> bool:
+        """Does one of the rule's `unless` phrases occur in the message?"""
+        if any(scan.has(u) for u in self.unless_anywhere):
+            return True
+        by_word = self.unless_by_word
+        return any(scan.has(u) for form in scan.forms for u in by_word.get(form, ()))
 
 
 def _compile_rule(rule: Rule) -> CompiledRule:
     first, *also = [compile_pattern(part.strip()) for part in rule.pattern.split(" & ")]
-    return CompiledRule(rule, first, tuple(also), tuple(compile_pattern(u) for u in rule.unless),
-                        tuple(compile_pattern(u) for u in rule.softened_by))
+    unless = tuple({u: compile_pattern(u) for u in rule.unless}.values())
+    by_word: dict[str, list[Pattern]] = {}
+    anywhere: list[Pattern] = []
+    for pattern in unless:
+        if pattern.required:
+            for word in min(pattern.required, key=_index_cost):
+                by_word.setdefault(word, []).append(pattern)
+        else:
+            anywhere.append(pattern)
+    return CompiledRule(rule, first, tuple(also), unless, tuple(compile_pattern(u) for u in rule.softened_by),
+                        {w: tuple(p) for w, p in by_word.items()}, tuple(anywhere))
 
 
 _NOW = compile_pattern("@NOW")
@@ -271,6 +300,22 @@ _NEG = compile_pattern("@NEG")
 _HARMLESS = tuple(compile_pattern(h) for h in lexicon.HARMLESS)
 
 
+# Everyday words (and the commonest risk words) that are in most messages: a
+# rule is better indexed by a rarer part.
+_COMMON_WORDS = frozenset("""
+a about after again all also am an and any are as at back be because been before being but by can cant could cut day
+did die do does done dont down even every feel for from get go going gone good got had has have he her here him his
+how i if im in into is it its just keep kill know last like lol make me mum my myself need never no not now of off
+on one only or our out over people really said say school see she should so some still take than that the their them
+then there they thing think this time to too up us very want was way we well went were what when where who why will
+with would yeah you your
+""".split())
+
+
+def _index_cost(words: frozenset[str]) -> int:
+    return sum(10 if word in _COMMON_WORDS else 1 for word in words)
+
+
 class RiskDetector:
     """Immutable after construction; safe to share between threads."""
 
@@ -281,17 +326,23 @@ class RiskDetector:
         extra += [Rule("team_phrase", "concern", _quoted(p)) for p in concern_phrases]
         self.rules = tuple(_compile_rule(rule) for rule in (*RULES, *extra))
         self.vocabulary = frozenset(w for r in self.rules for _, alts in r.pattern.parts for a in alts for w in a)
-        # A rule is tried only when a word it starts with is in the message.
+        # A rule is tried only when the message has a first word of one part it
+        # cannot match without (of its pattern or of an " & " part): the part
+        # whose words are least common, so few rules are tried per message.
         self._by_first: dict[str, list[int]] = {}
         self._anywhere: list[int] = []
+        self._needed: list[tuple[frozenset[str], ...]] = []  # per rule: word sets the message must meet
         for n, compiled in enumerate(self.rules):
-            if compiled.pattern.firsts is None:
+            needed = [words for part in (compiled.pattern, *compiled.also) for words in part.required]
+            self._needed.append(tuple(needed))
+            if not needed:
                 self._anywhere.append(n)
-            for word in compiled.pattern.firsts or ():
+                continue
+            for word in min(needed, key=_index_cost):
                 self._by_first.setdefault(word, []).append(n)
 
     def scan(self, message: str) -> Scan:
-        return Scan(_blank_harmless(tokenize(message, self.vocabulary)))
+        return _blank_harmless(Scan(tokenize(message, self.vocabulary)))
 
     def tokens(self, message: str) -> list[Token]:
         return self.scan(message).tokens
@@ -300,39 +351,55 @@ class RiskDetector:
         if not isinstance(message, str) or not message.strip():
             return NONE
         scan = self.scan(message)
+        forms = scan.forms
         candidates = set(self._anywhere)
-        for form in scan.forms:
+        for form in forms:
             candidates.update(self._by_first.get(form, ()))
-        found = [f for n in sorted(candidates) if (f := self._try(self.rules[n], scan)) is not None]
+        needed = self._needed
+        found = [f for n in sorted(candidates)
+                 if all(not words.isdisjoint(forms) for words in needed[n])
+                 and (f := self._try(self.rules[n], scan)) is not None]
         ruled = _decide(found)
-        return ruled if self.model is None else _second_reading(ruled, self.model, scan.tokens)
+        return ruled if self.model is None else _second_reading(ruled, self.model, scan)
 
     def _try(self, compiled: CompiledRule, scan: Scan) -> Assessment | None:
         span = scan.find(compiled.pattern)
-        if span is None or not all(scan.find(part) for part in compiled.also):
+        if span is None or not all(scan.has(part) for part in compiled.also):
             return None
-        if any(scan.find(u) for u in compiled.unless):
+        if compiled.cleared(scan):
             return None
         found = _assess_match(compiled.rule, scan, span)
-        if found is not None and found.level == "crisis" and any(scan.find(p) for p in compiled.softened_by):
+        if found is not None and found.level == "crisis" and any(scan.has(p) for p in compiled.softened_by):
             found = Assessment("concern", found.category, found.about, found.trigger)
         return found
 
 
 MODEL_TRIGGER = "(read as risky by the model)"
+# Categories of the crisis rules: a concern in one of them is a crisis softened (a laugh, a negation, the past).
+_CRISIS_KINDS = frozenset(r.category for r in RULES if r.tier == "crisis") | {"someone_else_now"}
 
 
-def _second_reading(ruled: Assessment, model: RiskModel, tokens: Sequence[Token]) -> Assessment:
+def _joking_about_small_things(scan: Scan) -> bool:
+    """A laugh about something trivial, not said to be serious: what clears a `light` rule."""
+    return scan.has(_LAUGH) and scan.has(_TRIVIAL) and not scan.has(_SERIOUS)
+
+
+def _second_reading(ruled: Assessment, model: RiskModel, scan: Scan) -> Assessment:
     """The learned reader (app/yarn/riskmodel.py) next to the rules: it may add a
-    check-in, raise a concern to a crisis, or drop a concern it is sure is
-    harmless; a crisis the rules found always stands."""
-    found = features(tokens)
+    check-in (a crisis when its crisis reader is sure too), raise a concern to a crisis, or drop a concern it is sure is
+    harmless; a crisis the rules found always stands. A check-in of the model's
+    own is not added to a laugh about something trivial (the same reading that
+    clears a `light` rule: "shell murder me if i dont clean my room 😂")."""
+    found = features(scan.tokens)
     risky = model.risk.probability(found)
     if ruled.level is None:
-        return Assessment("concern", "read_as_risky", "self", MODEL_TRIGGER) if risky > model.flag_above else ruled
+        if risky > model.flag_above and not _joking_about_small_things(scan):
+            level = "crisis" if model.crisis.probability(found) > model.flag_crisis_above else "concern"
+            return Assessment(level, "read_as_risky", "self", MODEL_TRIGGER)
+        return ruled
     if ruled.level == "concern":
-        if risky < model.drop_below:
-            return NONE
+        if risky < model.drop_below and ruled.category not in _CRISIS_KINDS:
+            return NONE  # a crisis rule softened to a concern ("i want to die lol") is never dropped
         if model.crisis.probability(found) > model.crisis_above:
             return Assessment("crisis", ruled.category, ruled.about, ruled.trigger)
     return ruled
@@ -355,16 +422,19 @@ for _n, _pattern in enumerate(_HARMLESS):
         _HARMLESS_BY_FIRST.setdefault(_word, []).append(_n)
 
 
-def _blank_harmless(tokens: list[Token]) -> list[Token]:
-    scan = Scan(tokens)
+def _blank_harmless(scan: Scan) -> Scan:
+    """The scan with harmless set phrases blanked (the same scan when there are none)."""
     candidates = {n for form in scan.forms for n in _HARMLESS_BY_FIRST.get(form, ())}
     found = [_HARMLESS[n] for n in sorted(candidates) if scan.could_match(_HARMLESS[n])]
+    tokens = scan.tokens
+    blanked = False
     for pattern in found:
         span = find(tokens, pattern)
         while span is not None:
             tokens = [*tokens[:span[0]], _BLANK, *tokens[span[1]:]]
+            blanked = True
             span = find(tokens, pattern)
-    return tokens
+    return Scan(tokens) if blanked else scan
 
 
 def _clause_before(tokens: Sequence[Token], start: int, reach: int = 6) -> list[Token]:
@@ -400,26 +470,26 @@ def _assess_match(rule: Rule, scan: Scan, span: tuple[int, int]) -> Assessment |
         about = "other"
     if about == "object":  # "my phone's about to die"
         return None
-    if about == "other" and scan.find(_MEDIA_WORDS):  # a character in a story
+    if about == "other" and scan.has(_MEDIA_WORDS):  # a character in a story
         return None
-    if scan.find(_STUDY) and not _said_of_self(tokens, start):  # "our assignment is on warning signs ..."
-        if (rule.tier == "concern" and about == "self") or (about == "other" and scan.find(_NOW) is None):
+    if scan.has(_STUDY) and not _said_of_self(tokens, start):  # "our assignment is on warning signs ..."
+        if (rule.tier == "concern" and about == "self") or (about == "other" and not scan.has(_NOW)):
             return None
-    laughing = rule.light and scan.find(_LAUGH) is not None and scan.find(_SERIOUS) is None
-    if laughing and scan.find(_TRIVIAL):  # "this homework is killing me i wanna die lol"
+    laughing = rule.light and scan.has(_LAUGH) and not scan.has(_SERIOUS)
+    if laughing and scan.has(_TRIVIAL):  # "this homework is killing me i wanna die lol"
         return None
     level: str = rule.tier
-    now = scan.find(_NOW) is not None
+    now = scan.has(_NOW)
     if level == "crisis" and rule.negatable and any(t.text in ("not", "never", "no", "nah") for t in _clause_before(tokens, start, 3)):
         level = "concern"
-    if level == "crisis" and rule.past_downgrades and not now and scan.find(_PAST):
+    if level == "crisis" and rule.past_downgrades and not now and scan.has(_PAST):
         level = "concern"
     if level == "concern" and rule.now_escalates and now:
         level = "crisis"
     if laughing and level == "crisis":
         level = "concern"
     if (level == "concern" and about == "self" and rule.category in _INTENT_CATEGORIES and not laughing
-            and scan.find(_DECIDED)):  # "i don't wanna be here no more, i made up my mind"
+            and scan.has(_DECIDED)):  # "i don't wanna be here no more, i made up my mind"
         level = "crisis"
     category = rule.category
     if about == "other":

@@ -8,7 +8,8 @@ SHA-256 of every file they were trained on, so a test can prove no held-out
 message was used. No download, no framework: a dictionary lookup per word.
 
 How it joins the rules (risk.py): the rules decide first. A message the rules
-pass as harmless but the model reads as risky gets the safety check-in; a
+pass as harmless but the model reads as risky gets the safety check-in (the
+crisis reply when the crisis reader is sure as well); a
 concern the model reads as a crisis becomes one; a concern found only by a rule
 the model is sure is harmless (a joke, a movie) is dropped. A crisis found by
 the rules always stands.
@@ -53,6 +54,7 @@ class RiskModel:
     flag_above: float = 0.8  # harmless by the rules, risky by the model: a check-in
     crisis_above: float = 0.5  # a concern the model reads as a crisis
     drop_below: float = 0.1  # a rule's concern the model is sure is harmless
+    flag_crisis_above: float = 1.0  # a check-in of the model's own that its crisis reader calls a crisis (1.0: never)
     trained_on: dict[str, str] = field(default_factory=dict)  # file name -> SHA-256
 
     @staticmethod

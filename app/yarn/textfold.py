@@ -135,6 +135,14 @@ EXPANSIONS: Mapping[str, str] = {
     "bala": "brother",  # Kriol/NT "bala" = brother, mate [UNV]
     "stap": "stay",  # Kriol "stap" = stay, live [UNV]
     "despawning": "despawn", "despawned": "despawn",
+    # Everyday text-speak (dev10-14): "jus did it", "bout to", "sit thru", "msging", "sumthing", "yr 9"
+    "jus": "just", "juss": "just", "bout": "about", "thru": "through", "tho": "though", "msg": "message",
+    "msgs": "messages", "msging": "messaging", "msgin": "messaging", "msgd": "messaged", "txt": "text",
+    "txted": "texted", "txting": "texting", "sumthing": "something", "sumthin": "something", "smth": "something",
+    "sth": "something", "yr": "year", "yrs": "years", "tmr": "tomorrow", "tmoz": "tomorrow", "tomoz": "tomorrow",
+    "n": "and", "w": "with",
+    "fulla": "fella", "fullas": "fellas", "fullah": "fella",  # Aboriginal English "fulla" = fellow [CS]
+    "cuzzy": "cousin", "cuzzies": "cousins", "cuzin": "cousin", "cuzins": "cousins",
 }
 # Words that join ("my self" -> "myself").
 MERGES: Mapping[tuple[str, str], str] = {
@@ -252,6 +260,19 @@ def _distance(raws: list[str], i: int) -> bool:
     return before.isdigit() or before in _QUANTITY or after in _AFTER_DISTANCE
 
 
+# "cuz" is "cousin" after a word that names a person ("my cuz", "lil cuz", "me n cuz") or at the
+# end of the message ("love ya cuz"), and "because" elsewhere ("cuz of me", "cuz i said").
+_COUSIN_BEFORE = frozenset(("my", "your", "ur", "his", "her", "their", "our", "little", "lil", "big", "older", "younger",
+                            "the", "a", "with", "w", "to", "for", "hey", "yo", "oi", "and", "n", "me", "thanks", "ta",
+                            "love", "miss", "ya", "you", "u", "bro", "sis", "aunty", "nans", "mums", "dads", "fav", "favourite"))
+
+
+def _cousin(raws: list[str], i: int) -> bool:
+    before = raws[i - 1] if i else ""
+    after = raws[i + 1] if i + 1 < len(raws) else ""
+    return before in _COUSIN_BEFORE or after in ("", BREAK) or (not before and after in ("is", "was", "said", "says", "and", "n"))
+
+
 def tokenize(text: str, vocabulary: Iterable[str] = ()) -> list[Token]:
     """Words with their forms (step 5); `vocabulary` is the rule words, so a
     stretched spelling is read as the rule's word."""
@@ -262,6 +283,9 @@ def tokenize(text: str, vocabulary: Iterable[str] = ()) -> list[Token]:
         word = raw if raw == BREAK else _canonical(raw, vocab)
         if word == "kms" and _distance(raws, i):
             words.append("kilometres")
+            continue
+        if word in ("cuz", "cuzz") and _cousin(raws, i):
+            words.append("cousin")
             continue
         if word == "unalive" and (raws[i + 1] if i + 1 < len(raws) else "") not in _OBJECTS:
             words.append("die")  # "i want to unalive": to die; "unalive myself": to kill myself

@@ -308,15 +308,16 @@ def test_refused_database_the_young_person_gets_a_fallback_and_health_says_so(wo
     assert health.status_code == 503
     report = health.get_json()
     assert report["status"] == "unavailable" and report["database"]["ok"] is False
-    assert report["outbox"] == {"depth": 1}
+    assert report["outbox"] == {"depth": 1, "set_aside": 0}
     live = world.client.get("/health/live")
-    assert live.status_code == 200 and live.get_json()["outbox"] == {"depth": 1}
+    assert live.status_code == 200 and live.get_json()["outbox"] == {"depth": 1, "set_aside": 0}
 
     world.back()
     assert world.service.replay() == 1
     health = world.client.get("/health")
     assert health.status_code == 200
-    assert health.get_json()["outbox"] == {"depth": 0} and health.get_json()["database"]["breaker"] == "closed"
+    assert health.get_json()["outbox"] == {"depth": 0, "set_aside": 0}
+    assert health.get_json()["database"]["breaker"] == "closed"
     assert world.client.get("/health/live").status_code == 200
 
 
@@ -547,9 +548,9 @@ def test_the_breaker_opens_and_then_no_request_waits_on_the_database(world: Worl
     kept = turns + 6
     database = health.get_json()["database"]
     assert database["ok"] is False and database["breaker"] == "open"
-    assert health.get_json()["outbox"] == {"depth": kept}
+    assert health.get_json()["outbox"] == {"depth": kept, "set_aside": 0}
     assert live.status_code == 200 and live.get_json() == {
-        "status": "ok", "database": {"breaker": "open"}, "outbox": {"depth": kept}}
+        "status": "ok", "database": {"breaker": "open"}, "outbox": {"depth": kept, "set_aside": 0}}
 
     world.back()
     assert world.service.replay() == kept

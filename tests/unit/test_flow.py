@@ -538,7 +538,7 @@ def test_contract_shapes() -> None:
         "had_detection", "replayed_reply"]
     assert [f.name for f in dataclasses.fields(TurnOutcome)] == [
         "reply", "state", "messages", "answers", "events", "classification", "classified_state", "summary",
-        "completed", "detection", "safety_check", "at"]
+        "completed", "detection", "safety_check", "answers_check", "at"]
     assert Yarn(SID).is_new and not Yarn(SID, turn_count=1).is_new
 
 

@@ -16,6 +16,7 @@ from app.db_logging import DatabaseLogHandler
 from app.extensions import SERVICE_KEY, limiter
 from app.outbox import Outbox
 from app.service import ChatService
+from app.yarn import safety
 from repository import Repository
 
 APP_LOGGER = "app"
@@ -36,6 +37,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config["TRUST_PROXY"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
     _log_to_stderr()
+    safety.detector()  # built now, once, so no young person's first message waits for it
     service = _make_service(app)
     app.extensions[SERVICE_KEY] = service
     limiter.init_app(app)

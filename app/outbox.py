@@ -28,7 +28,7 @@ from pathlib import Path
 
 from models.yarn import Detection, Event, Message, TurnOutcome
 from repository import DatabaseUnavailable, Repository, RepositoryError
-from repository.engines.sqlite import pragmas
+from repository.engines.sqlite import WriterLock, pragmas
 
 log = logging.getLogger(__name__)
 SCHEMA = """
@@ -74,6 +74,10 @@ class Outbox:
         self.path = Path(path)
         self._local = threading.local()
         self._replaying = threading.Lock()
+        # Writers of the file (every worker process and thread) take turns, as
+        # the main SQLite database's do: under load none is starved into a
+        # "database is locked" and a young person's message lost.
+        self._writers = WriterLock(str(self.path))
 
     def _connection(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -89,16 +93,25 @@ class Outbox:
     def keep(self, session_id: str, outcome: TurnOutcome) -> bool:
         """Keep a turn; False (and an ERROR log) when even the outbox cannot."""
         try:
-            conn = self._connection()
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute("INSERT INTO kept (session_id, kept_at, body) VALUES (?, ?, ?)",
-                         (session_id, (outcome.at or datetime.now().astimezone()).isoformat(), encode(outcome)))
-            conn.execute("COMMIT")
+            self._write("INSERT INTO kept (session_id, kept_at, body) VALUES (?, ?, ?)",
+                        (session_id, (outcome.at or datetime.now().astimezone()).isoformat(), encode(outcome)))
             return True
-        except (sqlite3.Error, OSError):
+        except (sqlite3.Error, OSError, DatabaseUnavailable):
             log.error("the outbox could not keep a message", extra={"session_id": session_id}, exc_info=True)
             self._forget_connection()
             return False
+
+    def _write(self, statement: str, args: tuple[object, ...]) -> None:
+        """One write, in its own short transaction, in turn with the other writers."""
+        with self._writers.held(BUSY_TIMEOUT_S):
+            conn = self._connection()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.execute(statement, args)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
 
     def _forget_connection(self) -> None:
         conn = getattr(self._local, "conn", None)
@@ -166,25 +179,36 @@ class Outbox:
         `session_id`); how many were written. The entry of message id
         `superseded` is dropped instead: that message is being sent again now,
         and its live turn writes it."""
-        written = 0
         where, args = ("AND session_id = ?", (session_id,)) if session_id is not None else ("", ())
+        written = [0]
         with self._one_replayer() as mine:
             if not mine:
                 return 0
-            while True:
-                rows = self._connection().execute(
-                    f"SELECT id, session_id, body FROM kept WHERE failed IS NULL {where} ORDER BY id LIMIT ?",
-                    (*args, BATCH)).fetchall()
-                if not rows:
-                    return written
-                for entry_id, sid, body in rows:
-                    if superseded is not None and _message_id(body) == superseded:
-                        self._connection().execute("DELETE FROM kept WHERE id = ?", (entry_id,))
-                        continue
-                    result = self._replay_one(repository, entry_id, sid, body)
-                    if result == "stopped":
-                        return written
-                    written += result == "written"
+            try:
+                self._replay_all(repository, where, args, superseded, written)
+            except (sqlite3.Error, OSError, DatabaseUnavailable):
+                # The outbox file itself is busy or unwell: what is left stays
+                # kept (an entry written but not yet deleted is skipped next time).
+                log.warning("outbox replay paused: the outbox file could not be used", exc_info=True)
+                self._forget_connection()
+        return written[0]
+
+    def _replay_all(self, repository: Repository, where: str, args: tuple[str, ...], superseded: str | None,
+                    written: list[int]) -> None:
+        while True:
+            rows = self._connection().execute(
+                f"SELECT id, session_id, body FROM kept WHERE failed IS NULL {where} ORDER BY id LIMIT ?",
+                (*args, BATCH)).fetchall()
+            if not rows:
+                return
+            for entry_id, sid, body in rows:
+                if superseded is not None and _message_id(body) == superseded:
+                    self._write("DELETE FROM kept WHERE id = ?", (entry_id,))
+                    continue
+                result = self._replay_one(repository, entry_id, sid, body)
+                if result == "stopped":
+                    return
+                written[0] += result == "written"
 
     def _replay_one(self, repository: Repository, entry_id: int, session_id: str, body: str) -> str:
         """written | set_aside | stopped (the database is still away)."""
@@ -197,7 +221,7 @@ class Outbox:
             # Never dropped: set aside with the reason, for the team to look at.
             log.error("an outbox entry could not be written: %s", type(error).__name__,
                       extra={"session_id": session_id})
-            self._connection().execute("UPDATE kept SET failed = ? WHERE id = ?", (str(error)[:500], entry_id))
+            self._write("UPDATE kept SET failed = ? WHERE id = ?", (str(error)[:500], entry_id))
             return "set_aside"
-        self._connection().execute("DELETE FROM kept WHERE id = ?", (entry_id,))
+        self._write("DELETE FROM kept WHERE id = ?", (entry_id,))
         return "written"

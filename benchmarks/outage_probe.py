@@ -23,7 +23,8 @@ reports them. At the end: outbox depth, and the user messages in chat_history
 (read directly, not through the proxy) against what the clients sent.
 
     python benchmarks/outage_probe.py
-    python benchmarks/outage_probe.py --postgres-url postgresql://postgres@127.0.0.1:5432/postgres --clients 16 --phase-s 5
+    python benchmarks/outage_probe.py --clients 16 --phase-s 5 \
+        --postgres-url postgresql://postgres@127.0.0.1:5432/postgres
     python benchmarks/outage_probe.py --phases normal,stalled,recovery    # a stall while the breaker is closed
 
 --postgres-url is an admin URL: a throw-away database is created on that
@@ -67,12 +68,12 @@ NUMBERS = tuple(r.number for r in CRISIS_RESOURCES)
 PHASES = "normal,refused,stalled,recovery"
 MODE = {"normal": netproxy.FORWARD, "refused": netproxy.REFUSE, "stalled": netproxy.STALL,
         "recovery": netproxy.FORWARD}
+DEFAULT_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def mode_of(phase: str) -> str:
     """The proxy mode of a phase name ('stalled', or 'stalled2' for a second one)."""
     return MODE[phase.rstrip("0123456789")]
-DEFAULT_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 class QuietHandler(WSGIRequestHandler):
@@ -126,7 +127,7 @@ def client_yarn(port: int, run: Run, connection: http.client.HTTPConnection | No
     """One yarn (a new session): hi, four answers, thanks; every 5th message a client sends is a crisis message."""
     connection = connection or http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     session_id = str(uuid.uuid4())
-    for index, answer in enumerate(ANSWERS):
+    for answer in ANSWERS:
         if run.stop.is_set():
             break
         sent += 1
@@ -319,17 +320,20 @@ def main() -> None:
             run.stop_watching.set()
             watcher.join()
             depth = service.outbox.depth()
+            set_aside = service.outbox.set_aside() if hasattr(service.outbox, "set_aside") else 0
             breaker = service.repo.breaker
             app.extensions["aimhi.replayer_stop"].set()
             server.shutdown()
             service.repo.dispose()
 
-        print(f"clients {args.clients}, phases {','.join(phases)} of {args.phase_s:g} s each, Postgres {pgserver.redact(admin)} via netproxy")
+        print(f"clients {args.clients}, phases {','.join(phases)} of {args.phase_s:g} s each, "
+              f"Postgres {pgserver.redact(admin)} via netproxy")
         for phase in phases:
             report_phase(phase, [t for t in run.turns if t.phase == phase])
         report_breaker(run)
         print(f"breaker opened {breaker.opened} times, now {breaker.state}; "
-              f"outbox depth at the end {depth} (waited {drain_s:.1f} s after the clients stopped)")
+              f"outbox depth at the end {depth}, set aside {set_aside} "
+              f"(waited {drain_s:.1f} s after the clients stopped)")
         print("app log records:")
         for (level, text), count in logs.counts.most_common(8):
             print(f"  x{count:5d} {level} {text}")
@@ -348,7 +352,8 @@ def main() -> None:
         wrong_sessions = sum(1 for s in sessions
                              if sum(n for (sid, _), n in sent.items() if sid == s)
                              != sum(n for (sid, _), n in stored.items() if sid == s))
-        print(f"chat_history (warm-up included): user rows {sum(stored.values())} for {sum(sent.values())} messages answered "
+        print(f"chat_history (warm-up included): user rows {sum(stored.values())} "
+              f"for {sum(sent.values())} messages answered "
               f"(+{sum(unanswered.values())} with no response); missing {missing}, duplicated/unexpected {extra}; "
               f"sessions whose user-message count differs {wrong_sessions} of {len(sessions)}; all rows {total_rows}")
         early = [t for t in run.turns if t.phase == "normal" and t.degraded]

@@ -91,7 +91,7 @@ def measure(url: str, clients: int, yarns: int, think_s: float) -> dict[str, flo
         worker.join()
     elapsed = time.perf_counter() - started
     server.shutdown()
-    app.extensions["aimhi.repository"].dispose()
+    app.extensions["aimhi.service"].repo.dispose()
     return {
         "turns": len(server_ms),
         "turns_per_s": len(server_ms) / elapsed,

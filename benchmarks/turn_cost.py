@@ -9,7 +9,8 @@ database, and prints per engine:
   by a TCP proxy (tests/netproxy.py) between the app and Postgres;
 * turn time p50/p99 with `--rtt-ms` of round-trip time added by that proxy;
 * in-process turn time p50/mean on SQLite and on Postgres on loopback, through
-  the HTTP handler and below it (the chat service alone).
+  the HTTP handler and below it (the chat service alone), and the CPU time
+  this process spends per turn (on Postgres, without the server's own work).
 
     python benchmarks/turn_cost.py                       # this tree
     python benchmarks/turn_cost.py --project /old/tree   # another checkout, same measurement
@@ -103,8 +104,11 @@ def in_process(url: str, outbox: str, yarns: int, *, below_http: bool = False) -
         client = _ServiceClient(client)
     _yarns(client, 3, lambda i, s: None)  # warm: pool, compiled statements, caches
     times: list[float] = []
+    cpu_started = time.process_time()
     _yarns(client, yarns, lambda i, s: times.append(s * 1000))
-    return {"p50_ms": statistics.median(times), "mean_ms": statistics.fmean(times), "turns": len(times)}
+    cpu_ms = (time.process_time() - cpu_started) * 1000 / len(times)  # this process only: not the server's
+    return {"p50_ms": statistics.median(times), "mean_ms": statistics.fmean(times), "cpu_ms": cpu_ms,
+            "turns": len(times)}
 
 
 def over_network(url: str, outbox: str, yarns: int, rtt_ms: float) -> dict[str, float]:

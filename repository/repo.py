@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from sqlalchemy import exc as sqlalchemy_exc
 from sqlalchemy.engine import URL
 
 from repository.breaker import Breaker
@@ -65,6 +66,11 @@ class Repository:
     def _open(self, write: bool) -> Wire:
         try:
             return self.driver.wire(self.engine, write=write, settings=self.settings)
+        except sqlalchemy_exc.TimeoutError as error:
+            # Every pooled connection busy for the whole wait: this process is
+            # overloaded, the database may be fine; the turn is kept, not failed.
+            self.breaker.release()
+            raise DatabaseUnavailable("no database connection was free in time (pool exhausted)") from error
         except Exception as error:
             translated = error if isinstance(error, RepositoryError) else \
                 self.driver.translate(getattr(error, "orig", None) or error)

@@ -39,7 +39,7 @@ from typing import Literal
 from app.yarn import lexicon
 from app.yarn.lexicon import CLAUSE_BREAKS, FIRST_PERSON, GROUPS, OBJECTS, RULES, THIRD_PERSON, Rule
 from app.yarn.riskmodel import RiskModel, features
-from app.yarn.textfold import BREAK, Token, tokenize
+from app.yarn.textfold import BREAK, Token, shared_vocabulary, tokenize
 
 Level = Literal["concern", "crisis"]
 END = "$"
@@ -325,7 +325,7 @@ class RiskDetector:
         extra = [Rule("team_phrase", "crisis", _quoted(p)) for p in crisis_phrases]
         extra += [Rule("team_phrase", "concern", _quoted(p)) for p in concern_phrases]
         self.rules = tuple(_compile_rule(rule) for rule in (*RULES, *extra))
-        self.vocabulary = frozenset(w for r in self.rules for _, alts in r.pattern.parts for a in alts for w in a)
+        self.vocabulary = shared_vocabulary(w for r in self.rules for _, alts in r.pattern.parts for a in alts for w in a)
         # A rule is tried only when the message has a first word of one part it
         # cannot match without (of its pattern or of an " & " part): the part
         # whose words are least common, so few rules are tried per message.
@@ -386,21 +386,25 @@ def _joking_about_small_things(scan: Scan) -> bool:
 
 def _second_reading(ruled: Assessment, model: RiskModel, scan: Scan) -> Assessment:
     """The learned reader (app/yarn/riskmodel.py) next to the rules: it may add a
-    check-in (a crisis when its crisis reader is sure too), raise a concern to a crisis, or drop a concern it is sure is
-    harmless; a crisis the rules found always stands. A check-in of the model's
+    check-in (a crisis when its crisis reader is sure too), raise a concern to a crisis, or drop a concern said with a
+    laugh that it is sure is harmless; a crisis the rules found always stands. A check-in of the model's
     own is not added to a laugh about something trivial (the same reading that
     clears a `light` rule: "shell murder me if i dont clean my room 😂")."""
-    found = features(scan.tokens)
-    risky = model.risk.probability(found)
+    risky, crisis = model.read(features(scan.tokens, scan.at))
     if ruled.level is None:
         if risky > model.flag_above and not _joking_about_small_things(scan):
-            level = "crisis" if model.crisis.probability(found) > model.flag_crisis_above else "concern"
+            level = "crisis" if crisis > model.flag_crisis_above else "concern"
             return Assessment(level, "read_as_risky", "self", MODEL_TRIGGER)
         return ruled
     if ruled.level == "concern":
-        if risky < model.drop_below and ruled.category not in _CRISIS_KINDS:
-            return NONE  # a crisis rule softened to a concern ("i want to die lol") is never dropped
-        if model.crisis.probability(found) > model.crisis_above:
+        if (risky < model.drop_below and ruled.category not in _CRISIS_KINDS and scan.has(_LAUGH)
+                and not scan.has(_SERIOUS)):
+            # only a concern said with a laugh ("my dog is such a burden lol"): without one, the
+            # model's doubt is not enough to take the question back ("i'm being bullied at school").
+            # A crisis rule softened to a concern ("i want to die lol") is never dropped.
+            return NONE
+        if crisis > model.crisis_above and (ruled.about == "self" or scan.has(_NOW)):
+            # someone else's risk is a crisis only when it is happening now (as in `_assess_match`)
             return Assessment("crisis", ruled.category, ruled.about, ruled.trigger)
     return ruled
 

@@ -22,6 +22,7 @@ import os
 import sqlite3
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -100,14 +101,48 @@ def _from_db(kind: str, value: Any) -> Any:
     return bool(value)
 
 
+class FairLock:
+    """A lock handed to waiters in the order they came (threading.Lock is not
+    fair: under load a thread can wait many turns while others barge in, and
+    the tail of the turn times grows)."""
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._held = False
+        self._waiting: deque[threading.Event] = deque()
+
+    def acquire(self, timeout: float) -> bool:
+        with self._mutex:
+            if not self._held:
+                self._held = True
+                return True
+            turn = threading.Event()
+            self._waiting.append(turn)
+        if turn.wait(timeout):
+            return True
+        with self._mutex:
+            if turn.is_set():  # handed over just as the wait ran out: it is ours
+                return True
+            self._waiting.remove(turn)
+            return False
+
+    def release(self) -> None:
+        with self._mutex:
+            if self._waiting:
+                self._waiting.popleft().set()  # stays held: handed to the next in line
+            else:
+                self._held = False
+
+
 class WriterLock:
-    """Writers of one database queue here: first on a lock inside the process,
-    then on an exclusive flock of `<database>.writer-lock` across processes."""
+    """Writers of one database queue here: first in line inside the process
+    (FairLock), then on an exclusive flock of `<database>.writer-lock` across
+    processes, so writers take turns instead of spinning in SQLite's busy handler."""
 
     POLL_S = 0.0005
 
     def __init__(self, database: str | None) -> None:
-        self.local = threading.Lock()
+        self.local = FairLock()
         self.path = None if not database or database == ":memory:" else f"{database}.writer-lock"
 
     @contextmanager

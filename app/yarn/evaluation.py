@@ -1,8 +1,10 @@
 """Measuring the risk check against the labelled corpus (corpus/risk/).
 
-`dev.csv` is the part the rules were tuned on; `heldout.csv` was written first,
-by someone who had not seen the rules, and is not read while writing them.
-Both have columns text, category, tier (none | concern | crisis), why.
+`dev*.csv` are the parts the rules were tuned on and the model learnt from;
+`heldout*.csv` were written blind, by people who had not seen the rules, and
+are not read while writing them (docs/risk-evaluation.md: each held-out part
+is measured once, then becomes development data). Columns: text, category,
+tier (none | concern | crisis), why.
 `checkin_*.csv` hold answers to "are you safe right now?" (text, expected:
 safe | not_safe, why).
 
@@ -20,7 +22,6 @@ from pathlib import Path
 from app.yarn.risk import Assessment
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus" / "risk"
-PARTS = ("dev", "heldout")
 TIERS = ("none", "concern", "crisis")
 
 

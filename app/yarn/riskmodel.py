@@ -31,6 +31,7 @@ from app.yarn.textfold import BREAK, Token, tokenize
 MODEL_PATH = Path(__file__).resolve().parent / "risk_model.json"
 
 
+SHORT_WORDS = 3  # a reply this short gives the model few features: its own check-in needs flag_short_above
 CHAR_NGRAMS = (3, 5)  # character n-grams over the folded words: misspellings, run-ons, voice-to-text
 
 
@@ -122,9 +123,10 @@ def _sigmoid(z: float) -> float:
 class RiskModel:
     risk: Linear
     crisis: Linear
-    flag_above: float = 0.8  # harmless by the rules, risky by the model: a check-in
+    flag_above: float = 0.7  # harmless by the rules, risky by the model: a check-in
     crisis_above: float = 0.5  # a concern the model reads as a crisis
     drop_below: float = 0.1  # a rule's concern the model is sure is harmless
+    flag_short_above: float = 0.8  # the same for a message of SHORT_WORDS words or fewer ("what now?", "not really")
     flag_crisis_above: float = 1.0  # a check-in of the model's own that its crisis reader calls a crisis (1.0: never)
     trained_on: dict[str, str] = field(default_factory=dict)  # file name -> SHA-256
 

@@ -83,7 +83,45 @@ L2 = 10.0  # weight decay 1/(L2 * n): the 400 plain steps from zero are what reg
 # features + both readers ~0.1 ms a message (one complex-valued lookup per
 # feature, RiskModel.read). benchmarks/risk_speed.py p99 on this 2-core machine:
 # 0.66 ms rules + model (0.67-0.72 ms with the old model), 0.39 ms rules alone.
-THRESHOLDS = {"flag_above": 0.8, "crisis_above": 0.5, "drop_below": 0.1, "flag_crisis_above": 0.5}
+#
+# Round 3 (dev18-dev22 added, 22 files; the model retrained on all of them).
+#  * "fresh R3": dev18-dev22 read by the rules as they were before anyone saw
+#    those files (commit 2108bce, snapshot kept while tuning) plus a model fitted
+#    on the other 21 files (today's features, so today's word groups and blanked
+#    phrases). Rules alone there: 80.7 / 81.2 / 2.7 (the blind score).
+#  * "fresh R2" again: dev15-dev17 with the round-1 rules (commit cb32f74; 76.1 /
+#    76.7 / 5.0 alone when re-run here with today's content phrases) and a model
+#    fitted on the other 21 files.
+#  * "all": every file with today's rules, the model left out of its own file.
+#                                            fresh R3           | fresh R2           | all
+#   old thresholds (flag 0.80)               93.6  91.7  3.7    | 93.7  91.7  5.8    | 99.4  99.1  1.7
+#   flag 0.75                                94.3  91.7  4.0    | 95.3  93.3  6.3    | 99.5  99.2  2.1
+#   flag 0.72                                94.4  91.7  4.1    | 95.7  93.3  6.9    | 99.5  99.2  2.3
+#   flag 0.70 (chosen)                       94.9  92.0  4.2    | 95.7  93.3  6.9    | 99.5  99.2  2.6
+#   flag 0.68                                95.2  92.0  4.8    | 96.5  94.3  7.1    | 99.6  99.2  2.9
+#   flag 0.65                                95.5  92.4  5.0    | 96.7  93.8  7.3    | 99.6  99.2  3.2
+#   flag 0.60                                96.1  92.4  5.6    | 97.1  93.8  7.5    | 99.6  99.2  3.8
+# (flag_crisis_above 0.4 instead of 0.5: +0.4 crisis in fresh R3 at 0.68 and
+# below, nothing at 0.7; crisis_above, drop_below unchanged.) Chosen by the
+# safety-first rule: fresh recall is under 96%, so the lowest flag threshold
+# whose fresh R3 false alarms stay at or under ~4.5%: 0.70 (0.68 is 4.8).
+# Fresh R3 per file, blind rules alone -> + model at 0.70: dev18 84.7/81.7/0.7 ->
+# 96.7/91.7/3.3; dev19 77.3/80.0/3.3 -> 91.3/89.1/4.7; dev20 78.0/83.9/2.0 ->
+# 94.0/89.3/2.7; dev21 76.8/77.2/1.9 -> 95.4/93.0/5.2; dev22 86.7/83.3/5.3 ->
+# 97.3/96.7/5.3. The fresh R2 false alarms (6.9) are the round-1 rules' own 5.0
+# plus the model's; with a new set the rules bring their own, so on the next
+# set expect recall ~95% from blind rules + model: the floor (95%) needs the
+# rules written since (rules_round3.py) to generalise, not only the model.
+# Model settings tried on fresh R3/R2 (flag 0.7): STEPS 800 95.2/91.7/4.5,
+# 1600 95.5/91.7/5.2 (the same curve, shifted); MIN_COUNT 2 95.1/92.0/4.5;
+# RATE 1.0 with 800 steps 95.5/91.7/5.3: none better than the curve above, so
+# STEPS / RATE / MIN_COUNT / L2 stay.
+# flag_short_above 0.8: a reply of 3 words or fewer (riskmodel.SHORT_WORDS) keeps the
+# round-2 bar for the model's own check-in: "what now?" (0.72), "not really"
+# (0.71) are everyday replies mid-yarn. No change to any figure above (24 dev
+# messages are that short; the 3 risky ones are the rules').
+THRESHOLDS = {"flag_above": 0.7, "crisis_above": 0.5, "drop_below": 0.1, "flag_crisis_above": 0.5,
+              "flag_short_above": 0.8}
 
 
 def _fit(rows: Sequence[set[str]], labels: Sequence[bool], l2: float = L2) -> dict[str, object]:

@@ -1,0 +1,145 @@
+"""Patterns from the dev10-14 review (round 1): each a word group, not one sentence.
+"""
+
+from __future__ import annotations
+
+from app.yarn.lexicon import Rule
+from app.yarn.lexicon.contexts import (
+    CONTEST,
+    FOOD_DRINK,
+    FUN_PLACE,
+    LEAVING,
+    SPORT,
+)
+
+RULES: tuple[Rule, ...] = (
+    # ---- patterns from the dev10-14 review (each a word group, not one sentence) ---------------
+    # Held or controlled by someone now: "he wont let me leave, took my keys", "made me get in his car".
+    Rule("abuse_or_unsafe", "crisis", "(he|she|they|guy|man|fella|bloke|dude|boyfriend|girlfriend|ex|partner|someone|older|uncle|stepdad) ~3 (wont|will not|would not|not|never) let me (leave|out|get out|go home|escape|out of)",
+         about="self", unless=("till", "until", "unless", "lol", "haha", "grounded", "homework", "chores", "the table",
+                               "dinner", "my vegetables", "in the game", "fortnite")),
+    Rule("abuse_or_unsafe", "crisis", "(made|forced|pulled|dragged|pushed|got|make|makes) me (get in|get into|into|in|go in|go into) (his|their|her|a|the) (car|ute|van|truck|room|house|place|bedroom) & (scared|wont let|will not let|not let|do not know where|help|older|locked|strange|random|drunk|grog|stranger|creepy)",
+         about="self", unless=("lol", "haha", "for school", "to school", "footy", "training")),
+    Rule("abuse_or_unsafe", "crisis", "(man|guy|fella|bloke|dude|he|older|stranger) ~6 (get me|make me|wants me|want me|trying to get me|trying to make me|keeps asking me|asking me|telling me) ~2 (to go|to get|to come|go|get|come|to sleep) (in|into|to|with|back to|over to) (his|the|their) (car|ute|van|room|place|house|bedroom|tent)",
+         about="self", unless=("lol", "haha", "footy", "training", "uncle is taking", "to school")),
+    # Violence at home now: "massive fight at my house, people smashing stuff, im scared".
+    Rule("abuse_or_unsafe", "crisis", "(fight|fighting|fights|brawl|punch up|smashing|yelling|screaming|bashing) ~6 (at|in|inside) (my|our|the|) (house|home|place|yard|room) & (scared|afraid|terrified|hiding|hide|help|cops|police|cant sleep|can not sleep|shaking|crying|blood|not safe)",
+         about="self", unless=("pillow fight", "water fight", "food fight", "nerf", "on tv", "movie", "fortnite", "game",
+                               "lol", "haha", "play fight", "snowball")),
+    # Threats to kill reported by the writer, whoever says them ("saying hes gonna kill me").
+    Rule("abuse_or_unsafe", "crisis", "(saying|says|said|yelling|screaming|texting|texted|messaging|messaged|keeps saying|threatening|swore|reckons) (he is|she is|they are|he will|she will|they will|he would|she would|they would|) (going to|will|would) (kill|hurt|bash|flog|smash|stab|bash up) (me|us|mum|my)",
+         about="self", light=True,
+         unless=SPORT + CONTEST + ("if i scratch", "if i am late", "if i fail", "for being late", "if i break", "if i lose",
+                                     "if i forget", "if i eat", "if i take", "if i borrow", "if i wear", "if i use",
+                                     "if i do not clean", "clean my room", "ute", "crush", "spoil", "smokes", "vapes",
+                                     "surprise", "spoiler", "the ending", "present", "gift", "secret about")),
+    # An overdose just taken, said plainly or sideways.
+    Rule("attempt", "crisis", "(took|swallowed|downed|necked|had|ate|popped|taken|swallow|take) ~1 (a|the|) (whole|entire|full) (box|packet|pack|bottle|strip|sheet|blister pack|tub|jar|container|lot|script) (of|)",
+         past_downgrades=True, unless=FOOD_DRINK + ("(take|taking|took) the whole (box|packet|pack|bottle|lot|container) (to|home|with|back)",
+                                                     "as prescribed", "the doctor", "chemist", "pharmacy", "antibiotics",
+                                                     "course of", "the full course", "vitamins")),
+    Rule("attempt", "crisis", "(took|swallowed|had|drank|downed|popped|necked) ~8 (with|and|plus|then) @QUANTITY ~2 @PILLS",
+         past_downgrades=True, unless=("like the doctor said", "for my headache", "as prescribed", "every morning",
+                                       "every night", "every day", "webster pack", "the doctor", "chemist", "pharmacy",
+                                       "prescribed", "pill box", "dosette", "vitamins")),
+    Rule("attempt", "crisis", "(took|swallowed|downed|necked|taken) (everything|them all|all of them|it all|all of it|the lot|the whole lot|every pill|every tablet|every one) (.|and|now|just now|ago|already)",
+         past_downgrades=True, unless=("broke in", "robbed", "stole", "thieves", "burglar", "break in", "from me", "off me",
+                                       "cops", "police", "the car", "to the", "home", "with me", "personally", "for granted",
+                                       "the exam", "test", "advice", "notes", "in my stride", "the house")),
+    Rule("attempt", "crisis", "(did|done|have done) (something|a) (stupid|dumb|bad|silly|really stupid|really dumb|bad thing|stupid thing|dumb thing) & (took|swallowed|@PILLS|cut|cuts|blood|bleeding|spinning|dizzy|weird|overdose|od|do not tell|dont tell)",
+         past_downgrades=True, unless=("my hair", "haircut", "fringe", "dye", "dyed", "texted my ex", "at school", "in class",
+                                       "bought", "spent", "lol", "haha", "the car", "tattoo", "piercing")),
+    # Self-harm just now, hidden: "jus did it again 🩸 hiding it under my hoodie".
+    Rule("self_harm_now", "crisis", "(just|again) ~1 did it ~4 (blood|bleeding|hide it|hiding it|hoodie|jumper|sleeves|long sleeves|bandaid|band aid|bandage|under my)",
+         unless=("homework", "test", "exam", "tattoo", "piercing", "lol", "haha", "the dishes", "my hair")),
+    # At the water or the tracks with a method: rocks in pockets, not moving from the line.
+    Rule("plan_or_means_now", "crisis", "(bag|pockets|pocket|backpack|jacket|hoodie|jumper) ~2 (full of|of|with|filled with|stuffed with) (rocks|stones|bricks|weights) & (@PLACE|water|swim|jetty|river|sea|ocean|dam|creek|bridge|waterhole|drown)",
+         about="self", unless=("collect", "collecting", "geology", "science", "painting", "crystals", "for the garden",
+                               "garden", "skimming", "lol", "haha")),
+    Rule("plan_or_means_now", "crisis", "(i am|i will|will|i would) not (moving|move|stepping back|step back|getting off|getting down|coming down|going home|leaving|coming back) ~3 (this time|.|tonight|anymore|until|till|for anyone|from here) & (train|trains|tracks|train line|the line|edge|ledge|roof|bridge|cliff|platform|railing|@PLACE)",
+         about="self", unless=("couch", "my bed", "the beach", "fishing", "fish", "queue", "concert", "my seat", "sunset",
+                               "lol", "haha", "the car", "bus stop", "until it stops", "the rain")),
+    Rule("plan_or_means_now", "crisis", "(next|the next) (train|one) ~3 (comes|coming|due|arrives|goes|passes|is) ~4 (mins|minutes|min|soon|seconds) & (not moving|wont move|will not move|step|jump|stand|on the tracks|lie down|lay down|waiting for it|this time|goodbye|ready)",
+         about="self", unless=("late", "miss it", "missed it", "catch it", "to work", "to school", "to town", "my stop", "the bus")),
+    # A worked-out plan: "wrote out when n how im gonna do it".
+    Rule("plan_or_means_now", "crisis", "(when|how|where) (and|or|plus) (how|when|where) ~5 (do it|end it|kill myself|die|going to go|to go through)",
+         unless=("homework", "assignment", "study", "essay", "project", "exam", "recipe", "party", "surprise")),
+    Rule("plan_or_means_now", "crisis", "(wrote|written|writing|worked|figured|planned|picked|chose|chosen|decided|sorted) ~3 (how|when|where|the day|the date|the time) ~3 (i am going to|i will|i would|to|i am) (do it|end it|die|kill myself|go through with it|end things)",
+         unless=("homework", "assignment", "study", "essay", "project", "exam", "recipe", "party", "surprise", "the level",
+                 "maths", "the problem", "lol", "haha")),
+    # Intent in everyday words: "take myself out", "be dead by my birthday".
+    Rule("suicidal_intent", "crisis", "(take|taking|took) myself out (.|@NOW|after|tonight|tomorrow|when|before|on|soon|for good|permanently|of this world|of the picture)",
+         about="self", unless=("for dinner", "for a", "for lunch", "to the", "on a date", "shopping", "for coffee", "of the game",
+                               "to eat", "for brekkie", "for breakfast", "of the team", "of the squad", "of the group",
+                               "of the chat", "of the race", "of the comp", "out of", "for an", "to see", "to watch")),
+    Rule("suicidal_intent", "crisis", "(be dead|not be here|not be alive|not be around|not be breathing|not exist|be in the ground|be six feet under|be gone for good) (by|before) (my|the|next|this|christmas|new year|friday|saturday|sunday|monday|tomorrow|tonight|end of)",
+         unless=LEAVING + ("work", "shift", "school", "training", "class", "camp", "flight", "bus", "plane", "lol", "haha",
+                            "at this rate", "tired", "exams", "exam")),
+    # Asking how high, how much, what mix would kill.
+    Rule("means_or_method", "concern", "how (high|tall|far|deep|far down|big) ~8 (fatal|lethal|deadly|kill you|kill someone|kill a person|kill me|to die|survive|if you jump|if i jump|if i jumped|if you jumped|if someone jumps|if someone jumped|for a fall|if you fall|if you fell|if someone fell|if someone falls)",
+         unless=FUN_PLACE + ("safe", "safely", "cat", "dog", "bungee", "parachute", "skydiv", "trampoline", "pool",
+                              "diving board", "bombies", "minecraft", "game", "physics", "science", "assignment")),
+    Rule("means_or_method", "concern", "(do|does|can|would|will|is it|could|is) ~4 (@PILLS|grog|alcohol|booze) ~2 (and|with|plus|mixed with|together with) ~2 (@PILLS|grog|alcohol|booze|drinking|beer|wine|vodka|weed|each other) ~3 (kill|fatal|deadly|lethal|die|overdose|od|dangerous|stop your heart)",
+         unless=("mould", "germs", "bacteria", "weeds", "bugs", "ants", "the doctor said", "pharmacist")),
+    Rule("means_or_method", "concern", "(most|max|maximum|highest|how many|how much|too many|too much) ~3 @PILLS ~6 (before|until|till|to|would|will|could|can) ~3 (dangerous|die|dead|fatal|lethal|overdose|od|kill|damage)",
+         unless=("for a headache", "for my headache", "period pain", "fever", "a kid", "for a kid", "for my brother",
+                 "for my sister", "for bub", "the baby", "doctor said", "the box says", "the dog", "the cat")),
+    Rule("means_or_method", "concern", "(go|going|been going|walk|walking|went|head|heading|sit|sitting|stand|standing) (down|out|up|over|) to (the|) @PLACE ~8 (stand there|sit there|stand at the edge|sit at the edge|look down|looking down|staring down|at the edge|on the edge|near the edge|over the edge|just to stand|just to sit)",
+         unless=tuple(u for u in FUN_PLACE if u not in ("walked", "to get to", "on the way")) + ("fishing", "sunset", "photo")),
+    # Sorting out who gets your things.
+    Rule("goodbye_or_note", "concern", "who (gets|can have|will get|should get|is getting|gets to have|will have|is having) (my|all my|all of my) (stuff|things|phone|games|xbox|ps5|console|clothes|room|shoes|boots|jewellery|art|everything|dog|cat)",
+         unless=("when i move", "moving", "new one", "got a new", "upgrade", "secret santa", "christmas", "kris kringle",
+                 "birthday", "garage sale", "when i leave home", "while i am away", "while im away", "lol", "haha")),
+    # "this is it, love u all": a goodbye; with a location at a dangerous place, about a friend, a crisis.
+    Rule("goodbye_or_note", "concern", "(this is it|this is goodbye|it is time|its time) & (love you all|love you guys|love yous|goodbye|sorry for everything|thanks for everything|see ya|forgive me)",
+         unless=LEAVING + ("last day", "graduation", "season", "final", "grand final", "concert", "exam", "the game",
+                            "kick off", "showtime", "results", "wish me luck", "lol", "haha")),
+    Rule("someone_else_now", "crisis", "(texted|messaged|posted|sent|snapped|said|dmed|wrote) ~8 (this is it|love you all|love you guys|goodbye|bye everyone|sorry for everything|see you on the other side|forgive me|thanks for everything) & (location|snap map|find my|maps|at the (train station|station|bridge|tracks|cliff|river|jetty|lookout|dam|gorge)|on the (bridge|tracks|roof|cliff))",
+         about="other", unless=LEAVING),
+    # Feeling a burden in other words.
+    Rule("burden", "concern", "(another|one more|an extra|extra|just a|just another|only a|only another) (mouth to feed|problem for|burden|expense|thing to worry about|person to worry about|thing to deal with)",
+         unless=("baby", "bub", "puppy", "kitten", "pregnant", "new baby", "car", "the car", "homework", "lol", "haha", "the dog")),
+    Rule("burden", "concern", "(struggling|suffering|stressed|broke|miserable|fighting|crying|sad|tired|angry|upset|hurting) ~2 (because|cos) of me & (always|another|burden|problem|just|all|mouth|everything|fault|again|every|never)",
+         light=True, unless=("forgot", "borrowed", "broke her", "broke his", "lost her", "lost his")),
+    Rule("someone_else_concern", "concern", "(says|said|saying|keeps saying|reckons|talks about|stuff like|keeps talking about) ~5 (better off|better|happier|easier) without (him|her|them)",
+         about="other", unless=("ex", "breakup", "broke up", "dumped", "cheated", "dating", "relationship", "toxic",
+                                "boyfriend", "girlfriend", "left us", "walked out", "divorce", "split", "separated")),
+    # Hopelessness in other words.
+    Rule("hopelessness", "concern", "(can not|cannot|do not|never|can never) (see|imagine|picture|have) (one|a future|any future|myself there|myself in it|myself in the future|myself older|myself grown up) (.|at all|for me|ahead|anymore) & (future|next year|in 5 years|in five years|in ten years|in 10 years|grow up|when i am older|older)",
+         unless=("glasses", "the board", "screen", "dark", "fog", "smoke", "yet", "plans yet", "decided yet", "lol", "haha")),
+    Rule("hopelessness", "concern", "no point (trying|even trying|bothering|living|going on|to anything|in even trying|to it|in it|to any of it|to me)",
+         light=True, unless=("trying to", "arguing", "asking", "calling", "studying", "homework", "maths", "the game",
+                             "fixing", "to fix", "going to", "getting", "waiting", "buying", "rain", "footy", "tickets",
+                             "in it for", "telling", "talking to him", "talking to her", "texting")),
+    Rule("hopelessness", "concern", "no matter what i (do|try|say) ~4 (stays|never|always|nothing|worse|the same|shit|bad|wrong|fails|fail|hate|cooked|useless|pointless)",
+         light=True, unless=("maths", "grades", "my hair", "the game", "level", "the team", "footy", "coach", "score",
+                             "wifi", "marks", "diet", "weight", "the dog", "the cat", "the baby", "my skin", "pimples")),
+    Rule("hopelessness", "concern", "(nothing|none of it) (helps|works|is helping|is working|has helped|ever helps|has worked) ~8 (do not think|dont think|never|anything will|ever|will not|wont|anymore|no more|feel|feeling|empty|numb|months|weeks|every day)",
+         unless=("hayfever", "headache", "pimples", "acne", "cold", "flu", "cough", "period", "cramps", "my back", "knee",
+                 "sunburn", "itch", "my hair", "wifi", "printer", "homework", "the baby", "teething", "toothache", "hiccups")),
+    # Past attempts told plainly.
+    Rule("past_attempt", "concern", "i (have|) (tried|attempted) (before|once before|a few times before|twice before) (.|when|and|in|back|but|last|and sometimes)",
+         unless=("help", "helped", "talking", "talk to", "counsel", "breathing", "the app", "meditat", "diet", "gym",
+                 "exercise", "quit", "vaping", "smoking", "the team", "tryouts", "to stop", "asking", "telling", "school",
+                 "tafe", "job", "licence", "license", "test", "exam", "driving", "boyfriend", "girlfriend", "recipe",
+                 "trick", "level", "cooking", "sushi", "vegemite", "it before", "that before",
+                 "but (couldnt|could not|didnt|did not|never) (get|find|make|afford|fit|reach|pass|win)", "tickets", "sold out")),
+    Rule("past_attempt", "concern", "(think|thinking|thought|wonder|wondering) about (how|why) (it|i) (did not work|didnt work|failed|survived|woke up|lived|was found|got found)",
+         unless=("the plan", "the recipe", "the experiment", "science", "the trick", "homework")),
+    Rule("past_attempt", "concern", "(took|swallowed|downed|had|overdosed on|overdose on) ~2 (them|the|those|my|all|heaps of|all my|all them|all of my|a bunch of|a heap of) @PILLS ~4 (back in|in year|when i was|years ago|last year|that time|that one time|in primary|in high school)",
+         unless=("like the doctor said", "for my", "as prescribed", "prescribed", "allergic", "reaction", "for the pain")),
+    # Jumped and threatened again.
+    Rule("bullying_or_threats", "concern", "(got|get|getting|been|being) jumped",
+         unless=("into the pool", "trampoline", "the queue", "the gun", "car battery", "battery", "jump start", "jumpstart",
+                 "dog", "puppy", "kangaroo", "in fortnite", "in the game", "lol", "haha", "jumped on the", "the line", "a car")),
+    Rule("bullying_or_threats", "concern", "next time (will be|it will be|is going to be|going to be|be|would be) (worse|way worse|harder|the last|your last|ur last)",
+         unless=("exam", "test", "game", "match", "footy", "training", "recipe", "the team", "season", "we will win")),
+    # Someone else: joining the dead, cutting, a promise to keep it secret.
+    Rule("passive_death_wish", "concern", "(talking about|talks about|talk about|saying|says|keeps saying|keeps talking about|wants to|wanting to|going to|keeps) ~2 (join|be with|go be with|go to) (his|her|their|my|our|the) @PASSED ~3 (who passed|who died|that passed|that died|passed|again|up there|in heaven|soon)"),
+    Rule("someone_else_concern", "concern", "(she|he|they|friend|mate|bestie|sister|brother|cousin) ~2 (is|are|has been|have been|been|was|keeps|started) ~1 (cutting|self harming|hurting herself|hurting himself|hurting themselves|burning herself|burning himself) (.|but|and|again|herself|himself|themselves|her arm|his arm|her arms|his arms|her legs|his legs|on her|on his|at night|in the)",
+         about="other", unless=("hair", "onions", "carbs", "sugar", "class", "school", "grass", "wood", "paper", "cake", "lawn",
+                                "fabric", "meat", "veggies", "hedge", "trees", "weight", "coupons", "cutting it close", "in line",
+                                "the queue", "cutting out", "cutting back", "fell", "bike", "training")),
+    Rule("someone_else_concern", "concern", "(made me|make me|asked me to|begged me to) (promise|swear) (not to|to not|i would not|i wont|i will not) (tell|say) & (cut|cutting|hurt|pills|suicide|kill|die|self harm|starving|throwing up|purging|scars|overdose|end it)",
+         about="other"),
+)

@@ -1,0 +1,201 @@
+"""Risk patterns: compiling a rule's pattern text and finding it in a message's
+tokens (the machinery of app/yarn/risk.py; the syntax is described in
+app/yarn/lexicon/__init__.py).
+
+A pattern is a sequence of parts, each up to `gap` other words and then one of
+its phrases (or the end of the message "$", or of a sentence "."), never across
+a sentence break. `Scan` holds one message's tokens with where each word form
+stands, and remembers which patterns matched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from app.yarn.lexicon import GROUPS
+from app.yarn.textfold import BREAK, Token, tokenize
+
+END = "$"
+SENTENCE_END = "."
+
+Alternatives = tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of a pattern: up to `gap` other words, then one of its phrases
+    (found by the phrase's first word), the end of the message ("$"), the end
+    of a sentence or of the message ("."), or nothing."""
+
+    gap: int
+    by_first: dict[str, tuple[tuple[str, ...], ...]]
+    optional: bool
+    at_end: bool
+    at_break: bool = False
+
+    @staticmethod
+    def of(gap: int, alternatives: Alternatives) -> Part:
+        by_first: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in alternatives:
+            if phrase and phrase[0] not in (END, SENTENCE_END):
+                by_first.setdefault(phrase[0], []).append(phrase)
+        return Part(gap, {w: tuple(p) for w, p in by_first.items()}, () in alternatives,
+                    any(phrase[:1] == (END,) for phrase in alternatives),
+                    any(phrase[:1] == (SENTENCE_END,) for phrase in alternatives))
+
+
+@dataclass(frozen=True)
+class Pattern:
+    parts: tuple[tuple[int, Alternatives], ...]  # (words that may come before, alternatives)
+    text: str
+    firsts: frozenset[str] | None  # the words a match can start with (None: any word)
+    steps: tuple[Part, ...]
+    required: tuple[frozenset[str], ...]  # for each part that must be there: the first words it can have
+
+    @staticmethod
+    def of(parts: tuple[tuple[int, Alternatives], ...], text: str) -> Pattern:
+        firsts: set[str] | None = set()
+        for index, (gap, alternatives) in enumerate(parts):
+            if index and gap:
+                firsts = None  # an optional start followed by a gap: a match may start anywhere
+                break
+            firsts |= {alt[0] for alt in alternatives if alt}
+            if all(alternatives):
+                break
+        else:
+            firsts = None
+        required = tuple(frozenset(alt[0] for alt in alts) for _, alts in parts
+                         if all(alts) and not any(alt[0] in (END, SENTENCE_END) for alt in alts))
+        steps = tuple(Part.of(gap, alts) for gap, alts in parts)
+        return Pattern(parts, text, None if firsts is None else frozenset(firsts), steps=steps, required=required)
+
+
+class Scan:
+    """One message's tokens, with where each word form stands."""
+
+    def __init__(self, tokens: list[Token]) -> None:
+        self.tokens = tokens
+        self.at: dict[str, list[int]] = {}
+        for position, token in enumerate(tokens):
+            for form in token.forms:
+                self.at.setdefault(form, []).append(position)
+        self.forms = self.at.keys()
+        self._found: dict[int, tuple[int, int] | None] = {}  # id(pattern) -> where it matched
+
+    def has(self, pattern: Pattern) -> bool:
+        """Does the pattern match anywhere? Remembered per message (patterns are shared, see compile_pattern)."""
+        key = id(pattern)
+        if key not in self._found:
+            self._found[key] = self.find(pattern)
+        return self._found[key] is not None
+
+    def could_match(self, pattern: Pattern) -> bool:
+        forms = self.forms
+        for required in pattern.required:
+            if required.isdisjoint(forms):
+                return False
+        return True
+
+    def find(self, pattern: Pattern) -> tuple[int, int] | None:
+        """The first (start, end) where the pattern matches."""
+        if not self.could_match(pattern):
+            return None
+        if pattern.firsts is None:
+            starts: Iterable[int] = range(len(self.tokens) + 1)
+        else:
+            starts = sorted({i for word in pattern.firsts & self.forms for i in self.at[word]})
+        for start in starts:
+            end = _match(self.tokens, pattern.steps, 0, start)
+            if end is not None and end > start:
+                return start, end
+        return None
+
+
+def _phrase(text: str) -> tuple[str, ...]:
+    if text.strip() in (END, SENTENCE_END):
+        return (text.strip(),)
+    return tuple(token.text for token in tokenize(text) if token.text != BREAK)
+
+
+def _choice(text: str) -> list[tuple[str, ...]]:
+    """One alternative of a pattern part: a phrase, a @GROUP, or nothing."""
+    text = text.strip()
+    if not text:
+        return [()]
+    phrases = [_phrase(p) for p in GROUPS[text[1:]]] if text.startswith("@") else [_phrase(text)]
+    if not all(phrases):
+        raise ValueError(f"risk pattern part {text!r} has no words after folding")
+    return phrases
+
+
+def _split_parts(pattern: str) -> list[str]:
+    parts, depth, current = [], 0, ""
+    for ch in pattern:
+        if ch == " " and depth == 0:
+            if current:
+                parts.append(current)
+            current = ""
+            continue
+        depth += ch == "("
+        depth -= ch == ")"
+        current += ch
+    if current:
+        parts.append(current)
+    return parts
+
+
+@lru_cache(maxsize=None)
+def compile_pattern(pattern: str) -> Pattern:
+    """Compiled once per text: rules that share an `unless` share its Pattern."""
+    compiled: list[tuple[int, Alternatives]] = []
+    gap = 0
+    for part in _split_parts(pattern):
+        if part.startswith("~"):
+            gap = int(part[1:])
+            continue
+        choices = part[1:-1].split("|") if part.startswith("(") else [part]
+        alternatives = tuple(phrase for choice in choices for phrase in _choice(choice))
+        compiled.append((gap, tuple(dict.fromkeys(alternatives))))
+        gap = 0
+    if not compiled:
+        raise ValueError(f"empty risk pattern {pattern!r}")
+    return Pattern.of(tuple(compiled), pattern)
+
+
+def _phrase_end(tokens: Sequence[Token], i: int, phrase: tuple[str, ...]) -> int | None:
+    """The end of `phrase` whose first word is at i, or None."""
+    for word in phrase[1:]:
+        i += 1
+        if i >= len(tokens) or word not in tokens[i].forms:
+            return None
+    return i + 1
+
+
+def _match(tokens: Sequence[Token], steps: Sequence[Part], k: int, i: int) -> int | None:
+    """Where steps[k:] matched from position i end, or None (depth-first, gaps never cross a BREAK)."""
+    if k == len(steps):
+        return i
+    part = steps[k]
+    n = len(tokens)
+    for skip in range(part.gap + 1):
+        at = i + skip
+        if skip and (at - 1 >= n or tokens[at - 1].text == BREAK):
+            break
+        if part.optional and (rest := _match(tokens, steps, k + 1, at)) is not None:
+            return rest
+        if at == n:
+            return _match(tokens, steps, k + 1, at) if part.at_end or part.at_break else None
+        if part.at_break and tokens[at].text == BREAK and (rest := _match(tokens, steps, k + 1, at)) is not None:
+            return rest  # "." : the end of a sentence ("what's the point. seriously")
+        for form in tokens[at].forms:
+            for phrase in part.by_first.get(form, ()):
+                end = _phrase_end(tokens, at, phrase)
+                if end is not None and (rest := _match(tokens, steps, k + 1, end)) is not None:
+                    return rest
+    return None
+
+
+def find(tokens: list[Token], pattern: Pattern) -> tuple[int, int] | None:
+    return Scan(tokens).find(pattern)

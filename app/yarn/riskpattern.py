@@ -130,6 +130,39 @@ def _choice(text: str) -> list[tuple[str, ...]]:
     return phrases
 
 
+def _split_top(text: str, sep: str) -> list[str]:
+    """`text` split at `sep` outside parentheses."""
+    pieces, depth, current = [], 0, ""
+    for ch in text:
+        if ch == sep and depth == 0:
+            pieces.append(current)
+            current = ""
+            continue
+        depth += ch == "("
+        depth -= ch == ")"
+        current += ch
+    return pieces + [current]
+
+
+def _expand(text: str) -> list[str]:
+    """A choice with groups inside it ("after (dinner|tea)") as the plain
+    phrases it stands for ("after dinner", "after tea")."""
+    start = text.find("(")
+    if start < 0:
+        return [text]
+    depth = 0
+    for end in range(start, len(text)):
+        depth += (text[end] == "(") - (text[end] == ")")
+        if depth == 0:
+            break
+    else:
+        raise ValueError(f"risk pattern part {text!r} has an unclosed group")
+    rests = _expand(text[end + 1:])
+    return [text[:start] + inner + rest
+            for alternative in _split_top(text[start + 1:end], "|")
+            for inner in _expand(alternative) for rest in rests]
+
+
 def _split_parts(pattern: str) -> list[str]:
     parts, depth, current = [], 0, ""
     for ch in pattern:
@@ -155,7 +188,8 @@ def compile_pattern(pattern: str) -> Pattern:
         if part.startswith("~"):
             gap = int(part[1:])
             continue
-        choices = part[1:-1].split("|") if part.startswith("(") else [part]
+        choices = _split_top(part[1:-1], "|") if part.startswith("(") else [part]
+        choices = [phrase for choice in choices for phrase in _expand(choice)]
         alternatives = tuple(phrase for choice in choices for phrase in _choice(choice))
         compiled.append((gap, tuple(dict.fromkeys(alternatives))))
         gap = 0

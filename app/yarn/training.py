@@ -120,6 +120,18 @@ L2 = 10.0  # weight decay 1/(L2 * n): the 400 plain steps from zero are what reg
 # round-2 bar for the model's own check-in: "what now?" (0.72), "not really"
 # (0.71) are everyday replies mid-yarn. No change to any figure above (24 dev
 # messages are that short; the 3 risky ones are the rules').
+#
+# Round 4 (dev23-dev29 added, 29 files). "Fresh R4" is the round-4 blind
+# measurement itself: commit f25653c's rules and model (which had not seen
+# dev23-dev29) on those files, by flag threshold:
+#   flag 0.80 92.9 93.3 3.1 | 0.75 93.6 93.3 3.6 | 0.70 94.5 93.6 4.4 (the blind
+#   figure) | 0.68 94.7 93.6 4.5 | 0.65 95.0 93.6 4.9 | 0.62 95.3 93.6 5.2 |
+#   0.60 95.3 93.6 5.6 | 0.55 95.9 93.8 6.4
+# The same safety-first rule (fresh recall under 96%: the lowest threshold whose
+# fresh false alarms stay at or under ~4.5%) would give 0.68 (+0.2 recall,
+# +0.1 false alarms), but at 0.68 the retrained model checks in on "can we keep
+# talking?" (0.69), the young person's own request to go on after the summary
+# (tests/unit/test_flow.py). Too small a gain for that: 0.70 stays.
 THRESHOLDS = {"flag_above": 0.7, "crisis_above": 0.5, "drop_below": 0.1, "flag_crisis_above": 0.5,
               "flag_short_above": 0.8}
 

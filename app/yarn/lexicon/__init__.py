@@ -12,6 +12,7 @@ order (the order rules are tried in):
     rules_round1.py    from the dev10-14 review
     rules_round2.py    from the dev15-17 review
     rules_round3.py    from the dev18-22 review
+    rules_round4.py    from the dev23-29 review
 `from app.yarn.lexicon import RULES, GROUPS, ...` works as before.
 
 Written as young people write, after text folding (app/yarn/textfold.py): lower
@@ -69,7 +70,7 @@ def _part(name: str):  # type: ignore[no-untyped-def]
 
 
 _RULE_PARTS = ("rules_danger", "rules_feelings", "rules_broad", "rules_indirect", "rules_round1", "rules_round2",
-               "rules_round3")
+               "rules_round3", "rules_round4")
 _groups = _part("groups")
 _contexts = _part("contexts")
 

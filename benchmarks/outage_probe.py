@@ -49,7 +49,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.serving import make_server
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.append(str(ROOT / "tests"))  # netproxy, pgserver; after the project packages
@@ -59,9 +59,8 @@ import pgserver  # noqa: E402
 from app import create_app  # noqa: E402
 from app.yarn.resources import CRISIS_RESOURCES  # noqa: E402
 from repository.schema import upgrade  # noqa: E402
+from figures import ANSWERS, QuietHandler, percentile  # noqa: E402
 
-ANSWERS = ["hi", "My nan and my cousin Jay", "I'm good at footy and drawing",
-           "Exams and money stuff at home", "Finish year 12 and get my L plates", "thanks heaps"]
 CRISIS = ["i want to kill myself tonight", "I'm going to end my life tonight",
           "i want to die and i have the pills ready"]
 NUMBERS = tuple(r.number for r in CRISIS_RESOURCES)
@@ -74,16 +73,6 @@ DEFAULT_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 def mode_of(phase: str) -> str:
     """The proxy mode of a phase name ('stalled', or 'stalled2' for a second one)."""
     return MODE[phase.rstrip("0123456789")]
-
-
-class QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args: object, **kwargs: object) -> None:  # no access log in figures
-        pass
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
 @dataclass

@@ -21,11 +21,7 @@ from app.yarn.content import default_content  # noqa: E402
 from app.yarn.evaluation import CORPUS, load  # noqa: E402
 from app.yarn.risk import RiskDetector  # noqa: E402
 from app.yarn.riskmodel import default_model  # noqa: E402
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+from figures import percentile  # noqa: E402
 
 
 def timings(detector: RiskDetector, messages: list[str], rounds: int) -> list[float]:

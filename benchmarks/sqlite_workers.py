@@ -38,16 +38,10 @@ import time
 import uuid
 from collections import Counter
 from pathlib import Path
+from figures import ANSWERS, percentile
 
 ROOT = Path(__file__).resolve().parent.parent
-ANSWERS = ["hi", "My nan and my cousin Jay", "I'm good at footy and drawing",
-           "Exams and money stuff at home", "Finish year 12 and get my L plates", "thanks heaps"]
 UPGRADE = "import sys; from repository.schema import upgrade; upgrade(sys.argv[1])"
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
 def free_port() -> int:

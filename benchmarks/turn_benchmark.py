@@ -27,26 +27,15 @@ import time
 import uuid
 from pathlib import Path
 
-from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.serving import make_server
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.append(str(ROOT / "tests"))  # for pgserver; after the project packages
 
 from app import create_app  # noqa: E402
 from repository.schema import upgrade  # noqa: E402
+from figures import ANSWERS, QuietHandler, percentile  # noqa: E402
 
-ANSWERS = ["hi", "My nan and my cousin Jay", "I'm good at footy and drawing",
-           "Exams and money stuff at home", "Finish year 12 and get my L plates", "thanks heaps"]
-
-
-class QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args: object, **kwargs: object) -> None:  # no access log in figures
-        pass
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
 def run_yarns(port: int, yarns: int, server_ms: list[float], wall_ms: list[float], lock: threading.Lock,

@@ -33,15 +33,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from figures import percentile
 
 HERE = Path(__file__).resolve().parent.parent
 MESSAGES = ["hi", "My nan and my cousin Jay", "I'm good at footy and drawing",
             "Exams and money stuff at home", "Finish year 12 and get my L plates", "thanks heaps"]
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
 def _use_project(project: Path) -> None:

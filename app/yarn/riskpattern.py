@@ -164,19 +164,7 @@ def _expand(text: str) -> list[str]:
 
 
 def _split_parts(pattern: str) -> list[str]:
-    parts, depth, current = [], 0, ""
-    for ch in pattern:
-        if ch == " " and depth == 0:
-            if current:
-                parts.append(current)
-            current = ""
-            continue
-        depth += ch == "("
-        depth -= ch == ")"
-        current += ch
-    if current:
-        parts.append(current)
-    return parts
+    return [part for part in _split_top(pattern, " ") if part]
 
 
 @lru_cache(maxsize=None)

@@ -20,7 +20,6 @@ DB_LOGGING off so that log writes do not compete for the breaker's one probe.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sqlite3
@@ -33,9 +32,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from direct_reads import as_json, rows, utc
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 import netproxy
@@ -45,7 +44,6 @@ from app.yarn.content import reply as content_reply
 from app.yarn.resources import CRISIS_RESOURCES
 from repository import Repository
 from repository.breaker import Breaker
-from repository.engines import make_engine
 
 CRISIS = "I want to kill myself tonight"
 CRISIS_2 = "nobody would care if I was gone"
@@ -60,23 +58,8 @@ WAIT_S = 10.0  # bounded waits everywhere: a broken outage path fails, never han
 # --------------------------------------------------------------------------
 
 
-def rows(db_url: str, sql: str, **params: Any) -> list[tuple[Any, ...]]:
-    engine = make_engine(db_url)
-    try:
-        with engine.connect() as conn:
-            return [tuple(row) for row in conn.execute(text(sql), params)]
-    finally:
-        engine.dispose()
 
 
-def utc(value: Any) -> datetime:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def as_json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
 
 
 def chat_rows(db_url: str, sid: str) -> list[tuple[str, str, str, datetime]]:

@@ -10,7 +10,6 @@ takes the database away for real (refused, stalled, an unusable file).
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -19,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from direct_reads import as_json, rows, utc
 from flask import Flask
-from sqlalchemy import text
 
 from app.outbox import Outbox
 from app.service import ChatService
@@ -29,7 +28,6 @@ from app.yarn.resources import CRISIS_RESOURCES
 from models.yarn import Detection, Message, TurnOutcome
 from repository import Repository
 from repository.breaker import Breaker
-from repository.engines import make_engine
 from repository.unit_of_work import reply_id
 
 CRISIS = "I want to kill myself tonight"
@@ -42,24 +40,8 @@ QUIET: dict[str, Any] = {"DB_LOGGING": False}  # no log writes competing for the
 # --------------------------------------------------------------------------
 
 
-def rows(db_url: str, sql: str, **params: Any) -> list[tuple[Any, ...]]:
-    """Read the leg's database directly (never through the app's repository)."""
-    engine = make_engine(db_url)
-    try:
-        with engine.connect() as conn:
-            return [tuple(row) for row in conn.execute(text(sql), params)]
-    finally:
-        engine.dispose()
 
 
-def utc(value: Any) -> datetime:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def as_json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
 
 
 def messages(db_url: str) -> list[tuple[str, str, str, str, datetime]]:

@@ -41,6 +41,8 @@ _SPECIAL = (
     (re.compile(r"\bo\.?d'?d\b|\bo\.d\.(?=\s|$)"), " overdosed "),
     (re.compile(r"\bo\.?d'?ing\b"), " overdosing "),
     (re.compile(r"\bsh'?ing\b"), " self harming "),
+    # "sh" is self-harm, but "sh*t" and "scared the living sh out of me" are a swear word.
+    (re.compile(r"\bsh[*#@!]+i?t(?![a-z])|(?<=living )sh\b"), " shit "),
     (re.compile(r"\bim bin\b"), " he bin "),  # Kriol: "im bin ..." = he/she did ...
 )
 _APOSTROPHES = re.compile("['\u2019\u2018`\u00b4\u02bc\u02b9\u2032]")

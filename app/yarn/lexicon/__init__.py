@@ -13,6 +13,7 @@ order (the order rules are tried in):
     rules_round2.py    from the dev15-17 review
     rules_round3.py    from the dev18-22 review
     rules_round4.py    from the dev23-29 review
+    rules_round5.py    from the dev30-37 review; contexts that clear a whole category
 `from app.yarn.lexicon import RULES, GROUPS, ...` works as before.
 
 Written as young people write, after text folding (app/yarn/textfold.py): lower
@@ -45,7 +46,7 @@ Aboriginal English, Kriol and Torres Strait Creole terms carry their source
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -70,16 +71,21 @@ def _part(name: str):  # type: ignore[no-untyped-def]
 
 
 _RULE_PARTS = ("rules_danger", "rules_feelings", "rules_broad", "rules_indirect", "rules_round1", "rules_round2",
-               "rules_round3", "rules_round4")
+               "rules_round3", "rules_round4", "rules_round5")
 _groups = _part("groups")
 _contexts = _part("contexts")
 
 GROUPS = _groups.GROUPS
-HARMLESS: tuple[str, ...] = _contexts.HARMLESS
+_round5 = _part("rules_round5")
+HARMLESS: tuple[str, ...] = _contexts.HARMLESS + _round5.HARMLESS
 THIRD_PERSON: frozenset[str] = _contexts.THIRD_PERSON
 FIRST_PERSON: frozenset[str] = _contexts.FIRST_PERSON
 OBJECTS: frozenset[str] = _contexts.OBJECTS
 CLAUSE_BREAKS: frozenset[str] = _contexts.CLAUSE_BREAKS
-RULES: tuple[Rule, ...] = tuple(rule for part in _RULE_PARTS for rule in _part(part).RULES)
+# A category's clearing contexts (and those of every category, "*") join the
+# `unless` of every rule in it.
+RULES: tuple[Rule, ...] = tuple(replace(rule, unless=rule.unless + _round5.CATEGORY_UNLESS.get(rule.category, ())
+                                         + _round5.CATEGORY_UNLESS["*"])
+                                for part in _RULE_PARTS for rule in _part(part).RULES)
 
 __all__ = ["CLAUSE_BREAKS", "FIRST_PERSON", "GROUPS", "HARMLESS", "OBJECTS", "RULES", "THIRD_PERSON", "Rule"]

@@ -6,6 +6,8 @@ folder has no __init__.py.
 
 from __future__ import annotations
 
+import dataclasses
+
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -51,6 +53,9 @@ def strip_ids(value: Any) -> Any:
     engines: a rolled back insert burns a Postgres sequence value)."""
     if isinstance(value, dict):
         return {key: strip_ids(item) for key, item in value.items() if key != "id"}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):  # the typed records
+        fields = {f.name: strip_ids(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init}
+        return dataclasses.replace(value, **{**fields, **({"id": None} if "id" in fields else {})})
     if isinstance(value, (list, tuple)):
         return type(value)(strip_ids(item) for item in value)
     return value

@@ -65,8 +65,8 @@ RULES: tuple[Rule, ...] = (
     Rule("abuse_or_unsafe", "crisis", "(keeps|keep|kept) doing things to me"),
     Rule("abuse_or_unsafe", "crisis", "(car|ute|someone|they|guy|man) ~4 (outside my|out the front|knocked|knocking|at my door|at the door) & (doxxed|scared|twice|wont leave|will not leave|help|threat|followed)"),
     # ---- crisis: someone else in danger now ---------------------------------------------------------
-    Rule("someone_else_now", "crisis", "(passed out|unconscious|not breathing|lips going blue|blue lips|gone floppy|all floppy|floppy|having a seizure|seizure|not waking up|wont wake up)",
-         about="other", unless=MEDIA + SPORT + ("training", "first aid", "cpr", "course", "class", "learnt", "learned", "practised", "practiced", "laughing", "asleep on the couch", "tired", "after the gym", "cold", "nervous", "excited")),
+    Rule("someone_else_now", "crisis", "(passed out|unconscious|not breathing|lips going blue|blue lips|gone floppy|all floppy|floppy|having a seizure|not waking up|wont wake up)",
+         about="other", past_downgrades=True, unless=MEDIA + SPORT + ("on the couch", "all good now", "fine now", "is fine", "all good", "seizure plan", "training", "first aid", "cpr", "course", "class", "learnt", "learned", "practised", "practiced", "laughing", "asleep on the couch", "tired", "after the gym", "cold", "nervous", "excited")),
     Rule("someone_else_now", "crisis", "(shaking|fitting|stuck and not talking|not talking|not talkin) & (on the floor|after taking|took|mixing|stuck|what do i do|help)",
          about="other", unless=MEDIA + ("exam", "coffee", "speech", "nervous", "cold", "lol")),
     Rule("someone_else_now", "crisis", "(posted|sent|said) ~4 (goodbye|bye|its done|it is done) & (wrist|bleeding|gun|pills|offline|told me|what do i do|freaking out)", about="other"),

@@ -181,7 +181,7 @@ class RiskDetector:
                  if all(not words.isdisjoint(forms) for words in needed[n])
                  and (f := self._try(self.rules[n], scan)) is not None]
         ruled = _decide(found)
-        return ruled if self.model is None else _second_reading(ruled, self.model, scan)
+        return ruled if self.model is None else _second_reading(ruled, self.model, scan, len(message.split()))
 
     def _try(self, compiled: CompiledRule, scan: Scan) -> Assessment | None:
         span = scan.find(compiled.pattern)
@@ -205,7 +205,7 @@ def _joking_about_small_things(scan: Scan) -> bool:
     return scan.has(_LAUGH) and scan.has(_TRIVIAL) and not scan.has(_SERIOUS)
 
 
-def _second_reading(ruled: Assessment, model: RiskModel, scan: Scan) -> Assessment:
+def _second_reading(ruled: Assessment, model: RiskModel, scan: Scan, words: int) -> Assessment:
     """The learned reader (app/yarn/riskmodel.py) next to the rules: it may add a
     check-in (a crisis when its crisis reader is sure too), raise a concern to a crisis, or drop a concern said with a
     laugh that it is sure is harmless; a crisis the rules found always stands. A check-in of the model's
@@ -213,7 +213,7 @@ def _second_reading(ruled: Assessment, model: RiskModel, scan: Scan) -> Assessme
     clears a `light` rule: "shell murder me if i dont clean my room 😂")."""
     risky, crisis = model.read(features(scan.tokens, scan.at))
     if ruled.level is None:
-        short = sum(t.text != BREAK for t in scan.tokens) <= SHORT_WORDS
+        short = words <= SHORT_WORDS  # as typed: "idk" is one word, though it reads as "i do not know"
         if risky > (model.flag_short_above if short else model.flag_above) and not _joking_about_small_things(scan):
             level = "crisis" if crisis > model.flag_crisis_above else "concern"
             return Assessment(level, "read_as_risky", "self", MODEL_TRIGGER)

@@ -44,6 +44,17 @@ _SPECIAL = (
     # "sh" is self-harm, but "sh*t" and "scared the living sh out of me" are a swear word.
     (re.compile(r"\bsh[*#@!]+i?t(?![a-z])|(?<=living )sh\b"), " shit "),
     (re.compile(r"\bim bin\b"), " he bin "),  # Kriol: "im bin ..." = he/she did ...
+    # Words split by voice-to-text or spelt as they sound (the dev38-45 review):
+    # "every one would be better off with out me", "kill my elf", "self arm".
+    (re.compile(r"\b(every|some|any|no) (one|body|thing)\b"), r" \1\2 "),
+    (re.compile(r"\bwith out\b"), " without "),
+    (re.compile(r"\b(sewer|sue|soo) ?(side|sides|sided)\b"), " suicide "),
+    (re.compile(r"\bkill my elf\b"), " kill myself "),
+    (re.compile(r"\bself (arm|arming|armed)\b"), lambda m: " self " + m.group(1).replace("arm", "harm") + " "),
+    (re.compile(r"\bover (dose|dosed|dosing|doses)\b"), r" over\1 "),
+    (re.compile(r"\bsex (tort|torted|torting|tortion)\b"), r" sex\1 "),
+    (re.compile(r"\bdead wait\b"), " dead weight "),
+    (re.compile(r"\bto deep\b"), " too deep "),
 )
 _APOSTROPHES = re.compile("['\u2019\u2018`\u00b4\u02bc\u02b9\u2032]")
 _LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
@@ -132,6 +143,8 @@ EXPANSIONS: Mapping[str, str] = {
     "sis": "sister", "cuzzie": "cousin", "lil": "little", "gud": "good", "nuthin": "nothing",
     "nothin": "nothing", "evry": "every", "every1": "everyone", "some1": "someone", "any1": "anyone",
     "nite": "night", "2day": "today", "2moro": "tomorrow", "tmrw": "tomorrow", "pillz": "pills",
+    "wat": "what", "wen": "when", "rite": "right", "redy": "ready", "nife": "knife", "burdin": "burden",
+    "burdan": "burden", "reely": "really", "bleedin": "bleeding", "cuttin": "cutting",
     "slef": "self", "em": "them", "tooka": "took a", "takin": "taking", "gotta": "got to",
     "lotta": "lot of", "lotsa": "lots of", "carpark": "car park", "ambo": "ambulance", "ambos": "ambulance",
     "bala": "brother",  # Kriol/NT "bala" = brother, mate [UNV]

@@ -14,6 +14,7 @@ order (the order rules are tried in):
     rules_round3.py    from the dev18-22 review
     rules_round4.py    from the dev23-29 review
     rules_round5.py    from the dev30-37 review; contexts that clear a whole category
+    rules_round6.py    from the dev38-45 review
 `from app.yarn.lexicon import RULES, GROUPS, ...` works as before.
 
 Written as young people write, after text folding (app/yarn/textfold.py): lower
@@ -71,7 +72,7 @@ def _part(name: str):  # type: ignore[no-untyped-def]
 
 
 _RULE_PARTS = ("rules_danger", "rules_feelings", "rules_broad", "rules_indirect", "rules_round1", "rules_round2",
-               "rules_round3", "rules_round4", "rules_round5")
+               "rules_round3", "rules_round4", "rules_round5", "rules_round6")
 _groups = _part("groups")
 _contexts = _part("contexts")
 

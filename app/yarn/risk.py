@@ -152,15 +152,23 @@ class RiskDetector:
         # whose words are least common, so few rules are tried per message.
         self._by_first: dict[str, list[int]] = {}
         self._anywhere: list[int] = []
-        self._needed: list[tuple[frozenset[str], ...]] = []  # per rule: word sets the message must meet
+        # Per rule, the word sets the message must meet (as ids, so the check is
+        # one subset test): a message meets a set when one of its words is in it.
+        set_ids: dict[frozenset[str], int] = {}
+        self._needed: list[frozenset[int]] = []
         for n, compiled in enumerate(self.rules):
             needed = [words for part in (compiled.pattern, *compiled.also) for words in part.required]
-            self._needed.append(tuple(needed))
+            self._needed.append(frozenset(set_ids.setdefault(words, len(set_ids)) for words in needed))
             if not needed:
                 self._anywhere.append(n)
                 continue
             for word in min(needed, key=_index_cost):
                 self._by_first.setdefault(word, []).append(n)
+        ids_by_word: dict[str, list[int]] = {}
+        for words, set_id in set_ids.items():
+            for word in words:
+                ids_by_word.setdefault(word, []).append(set_id)
+        self._set_ids_by_word = {word: tuple(ids) for word, ids in ids_by_word.items()}
 
     def scan(self, message: str) -> Scan:
         return _blank_harmless(Scan(tokenize(message, self.vocabulary)))
@@ -174,12 +182,13 @@ class RiskDetector:
         scan = self.scan(message)
         forms = scan.forms
         candidates = set(self._anywhere)
+        met: set[int] = set()
         for form in forms:
             candidates.update(self._by_first.get(form, ()))
+            met.update(self._set_ids_by_word.get(form, ()))
         needed = self._needed
         found = [f for n in sorted(candidates)
-                 if all(not words.isdisjoint(forms) for words in needed[n])
-                 and (f := self._try(self.rules[n], scan)) is not None]
+                 if needed[n] <= met and (f := self._try(self.rules[n], scan)) is not None]
         ruled = _decide(found)
         return ruled if self.model is None else _second_reading(ruled, self.model, scan, len(message.split()))
 

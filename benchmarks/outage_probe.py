@@ -48,6 +48,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from werkzeug.serving import make_server
 
@@ -239,7 +240,7 @@ def stored_user_messages(url: str) -> tuple[Counter[tuple[str, str]], int]:
     return Counter({(str(s), m): n for s, m, n in rows}), total
 
 
-def main() -> None:
+def parse_args() -> tuple[argparse.Namespace, list[str]]:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--postgres-url", default=os.environ.get("AIMHI_BENCH_POSTGRES_URL", DEFAULT_ADMIN),
                         help="admin URL of the Postgres server to use")
@@ -261,7 +262,130 @@ def main() -> None:
             parser.error(f"unknown phase {phase!r}")
     if len(set(phases)) != len(phases):
         parser.error("each phase name once (add a digit: recovery2)")
+    return args, phases
 
+
+@dataclass
+class Outcome:
+    """What a probe run left: the turns, the app's log records and the outbox and breaker at the end."""
+    run: Run
+    warm: Run
+    logs: Any
+    depth: int
+    set_aside: int
+    opened: int
+    state: str
+    drain_s: float
+
+
+def start_clients(args: argparse.Namespace, port: int, run: Run, warm: Run) -> list[threading.Thread]:
+    if args.warm_up:  # one yarn, alone: the first turn of a process loads the risk model
+        client_yarn(port, warm)[0].close()
+        print(f"warm-up: {len(warm.turns)} turns alone, first {warm.turns[0].ms:.0f} ms, "
+              f"then max {max(t.ms for t in warm.turns[1:]):.0f} ms")
+        run.started = time.monotonic()
+    threads = [threading.Thread(target=client, args=(port, n, run)) for n in range(args.clients)]
+    for thread in threads:
+        thread.start()
+    return threads
+
+
+def drain(args: argparse.Namespace, service: Any) -> float:
+    """Wait for the outbox to empty and the breaker to close; the seconds waited."""
+    waited = time.monotonic()
+    while (service.outbox.depth() or service.repo.breaker.state != "closed") \
+            and time.monotonic() - waited < args.drain_s:
+        time.sleep(0.2)
+    drain_s = time.monotonic() - waited
+    time.sleep(max(1.0, args.replay_s * 4))  # safety replies' saving threads, the last replay
+    return drain_s
+
+
+def probe(args: argparse.Namespace, phases: list[str], proxy: Any, db_url: str, directory: str) -> Outcome:
+    """The app behind the proxy, the clients through every phase, then the drain."""
+    app = create_app({
+        "DATABASE_URL": proxy.url_for(db_url), "AUTO_MIGRATE": False, "RATELIMIT_ENABLED": False,
+        "OUTBOX_PATH": f"{directory}/outbox.db", "REPLAY_INTERVAL_S": args.replay_s,
+        "DB_LOGGING": args.db_logging == "on",
+    })
+    service = app.extensions["aimhi.service"]
+    logs = quiet_logs()
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    run, warm = Run(), Run()
+    watcher = threading.Thread(target=watch_health, args=(server.server_port, run))
+    watcher.start()
+    threads = start_clients(args, server.server_port, run, warm)
+    for phase in phases:
+        proxy.mode = mode_of(phase)
+        run.phase = phase
+        time.sleep(args.phase_s)
+    run.stop.set()
+    for thread in threads:
+        thread.join()
+    run.phase = "drain"
+    drain_s = drain(args, service)
+    run.stop_watching.set()
+    watcher.join()
+    outbox, breaker = service.outbox, service.repo.breaker
+    outcome = Outcome(run, warm, logs, outbox.depth(), outbox.set_aside() if hasattr(outbox, "set_aside") else 0,
+                      breaker.opened, breaker.state, drain_s)
+    app.extensions["aimhi.replayer_stop"].set()
+    server.shutdown()
+    service.repo.dispose()
+    return outcome
+
+
+def report_logs(logs: Any) -> None:
+    print("app log records:")
+    for (level, text), count in logs.counts.most_common(8):
+        print(f"  x{count:5d} {level} {text}")
+    for (level, text), trace in logs.first_error.items():
+        last = [line for line in trace.strip().splitlines() if line.strip()]
+        print(f"  first {text!r}: {' | '.join(line.strip() for line in last[-5:])}")
+
+
+def report_rows(db_url: str, every: list[Turn]) -> Counter:
+    """chat_history against what was answered; the messages answered but not stored."""
+    stored, total_rows = stored_user_messages(db_url)
+    sent = Counter((t.session_id, t.message) for t in every if isinstance(t.status, int))
+    unanswered = Counter((t.session_id, t.message) for t in every if not isinstance(t.status, int))
+    lost = sent - stored
+    extra = sum((stored - sent - unanswered).values())
+    sessions = {s for s, _ in sent}
+    wrong_sessions = sum(1 for s in sessions
+                         if sum(n for (sid, _), n in sent.items() if sid == s)
+                         != sum(n for (sid, _), n in stored.items() if sid == s))
+    print(f"chat_history (warm-up included): user rows {sum(stored.values())} "
+          f"for {sum(sent.values())} messages answered "
+          f"(+{sum(unanswered.values())} with no response); missing {sum(lost.values())}, duplicated/unexpected "
+          f"{extra}; sessions whose user-message count differs {wrong_sessions} of {len(sessions)}; "
+          f"all rows {total_rows}")
+    return lost
+
+
+def report_failures(args: argparse.Namespace, run: Run, every: list[Turn], lost: Counter) -> None:
+    early = [t for t in run.turns if t.phase == "normal" and t.degraded]
+    if early:
+        print(f"degraded in the normal phase: {len(early)}, sent at +{min(t.at for t in early):.2f}"
+              f"..{max(t.at for t in early):.2f} s (the next phase began at +{args.phase_s:g} s), "
+              f"answered at +{min(t.at + t.ms / 1000 for t in early):.2f}"
+              f"..{max(t.at + t.ms / 1000 for t in early):.2f} s")
+    slow_crisis = [t for t in run.turns if t.crisis and t.ms > 2000]
+    errors = [t for t in run.turns if not isinstance(t.status, int) or t.status >= 500]
+    unsafe = [t for t in run.turns if t.crisis and not (t.numbers_in_text and t.numbers_in_resources)]
+    print(f"crisis replies over 2 s {len(slow_crisis)}; 5xx or no response {len(errors)}; "
+          f"crisis replies missing a number {len(unsafe)}")
+    gone = [t for t in every if (t.session_id, t.message) in lost]
+    for label, group in (("slow crisis", slow_crisis), ("5xx", errors), ("missing number", unsafe),
+                         ("not in the database", gone)):
+        for t in group[:3]:
+            print(f"  {label}: [{t.phase}] sent +{t.at:.2f} s, {t.ms:.0f} ms, status {t.status}, "
+                  f"degraded {t.degraded} {t.message!r}")
+
+
+def main() -> None:
+    args, phases = parse_args()
     admin = pgserver.normalise_url(args.postgres_url)
     name = pgserver.unique_name("aimhi_outage")
     db_url = pgserver.create_database(admin, name)
@@ -270,98 +394,18 @@ def main() -> None:
         upgrade(db_url)
         proxy = netproxy.start_proxy_for_url(db_url)
         with tempfile.TemporaryDirectory(prefix="aimhi-outage-") as directory:
-            app = create_app({
-                "DATABASE_URL": proxy.url_for(db_url), "AUTO_MIGRATE": False, "RATELIMIT_ENABLED": False,
-                "OUTBOX_PATH": f"{directory}/outbox.db", "REPLAY_INTERVAL_S": args.replay_s,
-                "DB_LOGGING": args.db_logging == "on",
-            })
-            service = app.extensions["aimhi.service"]
-            logs = quiet_logs()
-            server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
-            threading.Thread(target=server.serve_forever, daemon=True).start()
-            port = server.server_port
-            run = Run()
-            warm = Run()
-            if args.warm_up:  # one yarn, alone: the first turn of a process loads the risk model
-                client_yarn(port, warm)[0].close()
-                print(f"warm-up: {len(warm.turns)} turns alone, first {warm.turns[0].ms:.0f} ms, "
-                      f"then max {max(t.ms for t in warm.turns[1:]):.0f} ms")
-                run.started = time.monotonic()
-            threads = [threading.Thread(target=client, args=(port, n, run)) for n in range(args.clients)]
-            watcher = threading.Thread(target=watch_health, args=(port, run))
-            watcher.start()
-            for thread in threads:
-                thread.start()
-            for phase in phases:
-                proxy.mode = mode_of(phase)
-                run.phase = phase
-                time.sleep(args.phase_s)
-            run.stop.set()
-            for thread in threads:
-                thread.join()
-            run.phase = "drain"
-            waited = time.monotonic()
-            while (service.outbox.depth() or service.repo.breaker.state != "closed") \
-                    and time.monotonic() - waited < args.drain_s:
-                time.sleep(0.2)
-            drain_s = time.monotonic() - waited
-            time.sleep(max(1.0, args.replay_s * 4))  # safety replies' saving threads, the last replay
-            run.stop_watching.set()
-            watcher.join()
-            depth = service.outbox.depth()
-            set_aside = service.outbox.set_aside() if hasattr(service.outbox, "set_aside") else 0
-            breaker = service.repo.breaker
-            app.extensions["aimhi.replayer_stop"].set()
-            server.shutdown()
-            service.repo.dispose()
-
+            outcome = probe(args, phases, proxy, db_url, directory)
         print(f"clients {args.clients}, phases {','.join(phases)} of {args.phase_s:g} s each, "
               f"Postgres {pgserver.redact(admin)} via netproxy")
         for phase in phases:
-            report_phase(phase, [t for t in run.turns if t.phase == phase])
-        report_breaker(run)
-        print(f"breaker opened {breaker.opened} times, now {breaker.state}; "
-              f"outbox depth at the end {depth}, set aside {set_aside} "
-              f"(waited {drain_s:.1f} s after the clients stopped)")
-        print("app log records:")
-        for (level, text), count in logs.counts.most_common(8):
-            print(f"  x{count:5d} {level} {text}")
-        for (level, text), trace in logs.first_error.items():
-            last = [line for line in trace.strip().splitlines() if line.strip()]
-            print(f"  first {text!r}: {' | '.join(line.strip() for line in last[-5:])}")
-
-        stored, total_rows = stored_user_messages(db_url)
-        every = warm.turns + run.turns
-        sent = Counter((t.session_id, t.message) for t in every if isinstance(t.status, int))
-        unanswered = Counter((t.session_id, t.message) for t in every if not isinstance(t.status, int))
-        lost = sent - stored
-        missing = sum(lost.values())
-        extra = sum((stored - sent - unanswered).values())
-        sessions = {s for s, _ in sent}
-        wrong_sessions = sum(1 for s in sessions
-                             if sum(n for (sid, _), n in sent.items() if sid == s)
-                             != sum(n for (sid, _), n in stored.items() if sid == s))
-        print(f"chat_history (warm-up included): user rows {sum(stored.values())} "
-              f"for {sum(sent.values())} messages answered "
-              f"(+{sum(unanswered.values())} with no response); missing {missing}, duplicated/unexpected {extra}; "
-              f"sessions whose user-message count differs {wrong_sessions} of {len(sessions)}; all rows {total_rows}")
-        early = [t for t in run.turns if t.phase == "normal" and t.degraded]
-        if early:
-            print(f"degraded in the normal phase: {len(early)}, sent at +{min(t.at for t in early):.2f}"
-                  f"..{max(t.at for t in early):.2f} s (the next phase began at +{args.phase_s:g} s), "
-                  f"answered at +{min(t.at + t.ms / 1000 for t in early):.2f}"
-                  f"..{max(t.at + t.ms / 1000 for t in early):.2f} s")
-        slow_crisis = [t for t in run.turns if t.crisis and t.ms > 2000]
-        errors = [t for t in run.turns if not isinstance(t.status, int) or t.status >= 500]
-        unsafe = [t for t in run.turns if t.crisis and not (t.numbers_in_text and t.numbers_in_resources)]
-        print(f"crisis replies over 2 s {len(slow_crisis)}; 5xx or no response {len(errors)}; "
-              f"crisis replies missing a number {len(unsafe)}")
-        gone = [t for t in every if (t.session_id, t.message) in lost]
-        for label, group in (("slow crisis", slow_crisis), ("5xx", errors), ("missing number", unsafe),
-                             ("not in the database", gone)):
-            for t in group[:3]:
-                print(f"  {label}: [{t.phase}] sent +{t.at:.2f} s, {t.ms:.0f} ms, status {t.status}, "
-                      f"degraded {t.degraded} {t.message!r}")
+            report_phase(phase, [t for t in outcome.run.turns if t.phase == phase])
+        report_breaker(outcome.run)
+        print(f"breaker opened {outcome.opened} times, now {outcome.state}; "
+              f"outbox depth at the end {outcome.depth}, set aside {outcome.set_aside} "
+              f"(waited {outcome.drain_s:.1f} s after the clients stopped)")
+        report_logs(outcome.logs)
+        every = outcome.warm.turns + outcome.run.turns
+        report_failures(args, outcome.run, every, report_rows(db_url, every))
     finally:
         if proxy is not None:
             proxy.stop()

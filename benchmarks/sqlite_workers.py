@@ -160,7 +160,7 @@ def outbox_depth(path: str) -> int | None:
         conn.close()
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--project", default=str(ROOT), help="checkout of the project to serve (default: this one)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
@@ -169,69 +169,52 @@ def main() -> None:
     parser.add_argument("--yarns", type=int, default=20, help="yarns per client (6 turns each)")
     parser.add_argument("--app", default="wsgi:app", help="the WSGI application for gunicorn")
     parser.add_argument("--log", help="keep gunicorn's output (and the app's log) in this file")
-    args = parser.parse_args()
-    project = Path(args.project).resolve()
+    return parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="aimhi-sqlite-workers-") as directory:
-        db_path = f"{directory}/bench.db"
-        url = f"sqlite:///{db_path}"
-        outbox = f"{directory}/outbox.db"
-        env = project_env(project, url, outbox)
-        subprocess.run([sys.executable, "-c", UPGRADE, url], cwd=project, env=env, check=True,
-                       stdout=subprocess.DEVNULL)
-        port = free_port()
-        log_path = Path(directory) / "gunicorn.log"
-        with open(log_path, "wb") as log:
-            server = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "--workers", str(args.workers), "--threads", str(args.threads),
-                 "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "10", args.app],
-                cwd=project, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            try:
-                wait_for_health(port, server)
-            except RuntimeError:
-                sys.stderr.write(log_path.read_text(errors="replace")[-4000:])
-                raise
-            # Warm-up: one yarn per client, so that every worker has served
-            # requests (a worker's first turns load the risk model and the
-            # content); reported apart from the figures.
-            warm = Results()
-            warmers = [threading.Thread(target=run_yarns, args=(port, 1, warm)) for _ in range(args.clients)]
-            for thread in warmers:
-                thread.start()
-            for thread in warmers:
-                thread.join()
-            results = Results()
-            clients = [threading.Thread(target=run_yarns, args=(port, args.yarns, results))
-                       for _ in range(args.clients)]
-            started = time.perf_counter()
-            for thread in clients:
-                thread.start()
-            for thread in clients:
-                thread.join()
-            elapsed = time.perf_counter() - started
-        finally:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-        answered = {**warm.sent, **results.sent}
-        total, users, per_session = stored_rows(db_path, set(answered))
-        kept = outbox_depth(outbox)
-        log_text = log_path.read_text(errors="replace")
-        log_lines = log_text.splitlines()
-        if args.log:
-            Path(args.log).write_text(log_text)
 
+def clients_run(port: int, clients: int, yarns: int) -> tuple[Results, float]:
+    """`clients` threads of `yarns` yarns each, together; their results and the seconds they took."""
+    results = Results()
+    threads = [threading.Thread(target=run_yarns, args=(port, yarns, results)) for _ in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, time.perf_counter() - started
+
+
+def start_gunicorn(args: argparse.Namespace, project: Path, env: dict[str, str], port: int,
+                   log_path: Path) -> subprocess.Popen:
+    with open(log_path, "wb") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--workers", str(args.workers), "--threads", str(args.threads),
+             "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "10", args.app],
+            cwd=project, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_for_health(port, server)
+    except RuntimeError:
+        sys.stderr.write(log_path.read_text(errors="replace")[-4000:])
+        raise
+    return server
+
+
+def stop(server: subprocess.Popen) -> None:
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def report_times(args: argparse.Namespace, project: Path, results: Results, warm: Results, elapsed: float) -> None:
     turns = len(results.wall_ms)
     expected = args.clients * args.yarns * len(ANSWERS)
     wall, app = results.wall_ms, results.server_ms
     print(f"project {project}  workers={args.workers} threads={args.threads} clients={args.clients} "
           f"yarns/client={args.yarns}")
-    errors = sum(results.errors.values())
-    print(f"turns {turns} of {expected}  errors {errors} {results.errors or ''}  "
+    print(f"turns {turns} of {expected}  errors {sum(results.errors.values())} {results.errors or ''}  "
           f"throughput {turns / elapsed:.1f} turns/s ({elapsed:.1f} s)  degraded replies {results.degraded}")
     if turns:
         p50 = statistics.median(wall)
@@ -243,7 +226,13 @@ def main() -> None:
     if warm.wall_ms:
         print(f"warm-up  {len(warm.wall_ms)} turns (not in the figures): p50 {statistics.median(warm.wall_ms):7.2f}  "
               f"max {max(warm.wall_ms):7.2f} ms, errors {sum(warm.errors.values())}, degraded replies {warm.degraded}")
-    all_turns = turns + len(warm.wall_ms)
+
+
+def report_rows(db_path: str, outbox: str, results: Results, warm: Results, log_lines: list[str]) -> None:
+    answered = {**warm.sent, **results.sent}
+    total, users, per_session = stored_rows(db_path, set(answered))
+    kept = outbox_depth(outbox)
+    all_turns = len(results.wall_ms) + len(warm.wall_ms)
     mismatched = sum(1 for sid, n in answered.items() if per_session.get(sid, 0) != n)
     print(f"chat_history rows {total} (expected {2 * all_turns}: user + bot per answered turn, warm-up included); "
           f"user rows {users} of {all_turns}; sessions with a wrong count {mismatched}; "
@@ -252,6 +241,31 @@ def main() -> None:
                        if any(level in line for level in (" ERROR ", " WARNING ", "[ERROR]", "[CRITICAL]")))
     for text, count in problems.most_common(6):
         print(f"log x{count}: {text}")
+
+
+def main() -> None:
+    args = parse_args()
+    project = Path(args.project).resolve()
+    with tempfile.TemporaryDirectory(prefix="aimhi-sqlite-workers-") as directory:
+        db_path, outbox = f"{directory}/bench.db", f"{directory}/outbox.db"
+        url = f"sqlite:///{db_path}"
+        env = project_env(project, url, outbox)
+        subprocess.run([sys.executable, "-c", UPGRADE, url], cwd=project, env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+        port, log_path = free_port(), Path(directory) / "gunicorn.log"
+        server = start_gunicorn(args, project, env, port, log_path)
+        try:
+            # Warm-up: one yarn per client, so that every worker has served requests (a
+            # worker's first turns load the risk model and the content); reported apart.
+            warm, _ = clients_run(port, args.clients, 1)
+            results, elapsed = clients_run(port, args.clients, args.yarns)
+        finally:
+            stop(server)
+        log_text = log_path.read_text(errors="replace")
+        if args.log:
+            Path(args.log).write_text(log_text)
+        report_times(args, project, results, warm, elapsed)
+        report_rows(db_path, outbox, results, warm, log_text.splitlines())
 
 
 if __name__ == "__main__":

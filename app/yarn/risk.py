@@ -3,7 +3,7 @@
 Pure and deterministic: no database, no network, no conversation state, and it
 imports neither the content nor the flow (the team's extra phrases are handed
 in). `RiskDetector.assess(message)` reads the message as tokens
-(app/yarn/textfold.py) and tries every rule of app/yarn/lexicon.py:
+(app/yarn/textfold.py) and tries every rule of app/yarn/lexicon/:
 
 * A rule matches a sequence of words and word groups with small gaps, never
   across the end of a sentence. Harmless set phrases ("suicide sprints",

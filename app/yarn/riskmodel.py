@@ -41,7 +41,7 @@ def _phrase(text: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=1)
 def _group_index() -> tuple[dict[str, frozenset[str]], dict[str, tuple[tuple[tuple[str, ...], str], ...]]]:
-    """The lexicon's word groups (app/yarn/lexicon.py GROUPS): one-word phrases
+    """The lexicon's word groups (app/yarn/lexicon/ GROUPS): one-word phrases
     as word -> groups, longer ones by their first word."""
     from app.yarn.lexicon import GROUPS
 

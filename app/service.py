@@ -200,8 +200,7 @@ class ChatService:
             away = Yarn(sid, turn_count=1, safety_check="checkin" if pending_check else None)
             outcome = take_turn(away, message, assessment, message_id=mid)
         else:
-            outcome = TurnOutcome(reply=reply("fallback", mid), state="", answers_check=pending_check,
-                                  messages=(Message("user", message, mid),))
+            outcome = TurnOutcome(reply=reply("fallback", mid), state="")
         text = race.settle(lambda: outcome.reply)
         kept = replace(outcome, reply=text, state="", at=self.clock(), events=(), answers_check=pending_check,
                        messages=(Message("user", message, mid), Message("bot", text, reply_id(mid))))

@@ -61,9 +61,7 @@ class UnitOfWork:
 
     def _fetch(self, query: Query, params: Mapping[str, Any]) -> Outcome:
         """Send the queued writes and this statement; its outcome."""
-        self._usable()
-        steps, self._pending = [*self._pending, Step(query, params)], []
-        return self._send(steps)[-1]
+        return self._fetch_together(Step(query, params))[0]
 
     def _fetch_together(self, *steps: Step) -> list[Outcome]:
         """Several reads in one round trip (with the queued writes before them)."""

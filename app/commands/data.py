@@ -21,6 +21,7 @@ import click
 from app.commands.common import EXIT_DATABASE, EXIT_NOT_FOUND, EXIT_USAGE, fail, first_line
 from repository import DatabaseUnavailable, InvalidValue, Repository, RepositoryError, UnitOfWork
 from repository.config import BadDatabaseURL, database_url, normalise_url, redact
+from repository.queries import CHILD_TABLE_NAMES
 from repository import validation as check
 from repository.records import Removed
 
@@ -29,8 +30,8 @@ T = TypeVar("T")
 DEFAULT_DAYS: int = inspect.signature(UnitOfWork.cleanup).parameters["days"].default
 MAX_DAYS = 36_500  # 100 years: every date after the cut-off is still a real date
 EXAMPLE_ID = "1b4e28ba-2fa1-11d2-883f-0016d3cca427"
-# Rows that go with their session by ON DELETE CASCADE.
-CASCADED = ("chat_history", "user_responses", "risk_detections", "session_summaries", "intent_classifications")
+# Rows that go with their session by ON DELETE CASCADE (the repository counts them).
+CASCADED = CHILD_TABLE_NAMES
 TABLE_ORDER = ("sessions", *CASCADED, "data_repairs", "system_logs")
 ERASE_NOTES = {
     "sessions": "the yarn itself",

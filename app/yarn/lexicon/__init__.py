@@ -4,7 +4,8 @@ A package of data modules, each under ~400 lines, gathered here in a fixed
 order (the order rules are tried in):
     groups.py          the word groups (@NAME)
     contexts.py        harmless contexts shared by rules' `unless`, the set phrases
-                       blanked first (HARMLESS), the person and object word sets
+                       blanked first (HARMLESS), the contexts that clear a whole
+                       category (CATEGORY_UNLESS), the person and object word sets
     rules_danger.py    crisis rules: intent, plans and means, attempts, self-harm, abuse
     rules_feelings.py  concern rules: wishes, hopelessness, burden, means, goodbyes, ...
     rules_broad.py     co-occurrence readings ("A & B")
@@ -13,7 +14,7 @@ order (the order rules are tried in):
     rules_round2.py    from the dev15-17 review
     rules_round3.py    from the dev18-22 review
     rules_round4.py    from the dev23-29 review
-    rules_round5.py    from the dev30-37 review; contexts that clear a whole category
+    rules_round5.py    from the dev30-37 review
     rules_round6.py    from the dev38-45 review
 `from app.yarn.lexicon import RULES, GROUPS, ...` works as before.
 
@@ -77,16 +78,15 @@ _groups = _part("groups")
 _contexts = _part("contexts")
 
 GROUPS = _groups.GROUPS
-_round5 = _part("rules_round5")
-HARMLESS: tuple[str, ...] = _contexts.HARMLESS + _round5.HARMLESS
+HARMLESS: tuple[str, ...] = _contexts.HARMLESS
 THIRD_PERSON: frozenset[str] = _contexts.THIRD_PERSON
 FIRST_PERSON: frozenset[str] = _contexts.FIRST_PERSON
 OBJECTS: frozenset[str] = _contexts.OBJECTS
 CLAUSE_BREAKS: frozenset[str] = _contexts.CLAUSE_BREAKS
 # A category's clearing contexts (and those of every category, "*") join the
 # `unless` of every rule in it.
-RULES: tuple[Rule, ...] = tuple(replace(rule, unless=rule.unless + _round5.CATEGORY_UNLESS.get(rule.category, ())
-                                         + _round5.CATEGORY_UNLESS["*"])
+RULES: tuple[Rule, ...] = tuple(replace(rule, unless=rule.unless + _contexts.CATEGORY_UNLESS.get(rule.category, ())
+                                         + _contexts.CATEGORY_UNLESS["*"])
                                 for part in _RULE_PARTS for rule in _part(part).RULES)
 
 __all__ = ["CLAUSE_BREAKS", "FIRST_PERSON", "GROUPS", "HARMLESS", "OBJECTS", "RULES", "THIRD_PERSON", "Rule"]

@@ -1,25 +1,21 @@
 """Round 5 (dev30-37: remote kids in Kriol-influenced English; Torres Strait
 Islander teens in Cairns; first-in-family uni students; young people in care
 and out of detention; gamers; young parents; girls in group chats; FIFO and
-LGBTQ+ mob). Rules for the shapes behind the misses, and, because this part's
-near-misses were the hardest yet, contexts that clear a whole category's
-rules (CATEGORY_UNLESS) and phrases blanked first (HARMLESS).
+LGBTQ+ mob). Rules for the shapes behind the misses. This part's near-misses
+were the hardest yet; the contexts written from them that clear a whole
+category's rules, and the phrases blanked first, are in contexts.py
+(CATEGORY_UNLESS, HARMLESS).
 """
 
 from __future__ import annotations
 
 from app.yarn.lexicon import Rule
-from app.yarn.lexicon.contexts import GAMING, LEAVING, MEDIA
+from app.yarn.lexicon.contexts import GAMING, HABITS, LEAVING, MEDIA
 
 _HIGH = "(bridge|overpass|carpark|car park|carpark roof|roof|rooftop|cliff|cliffs|lookout|top floor|top level|water tower|highway overpass|beam)"
 _TRACKS = "(train line|train tracks|the tracks|tracks|railway|rail line|highway|freeway|train)"
 _WHEN = "(tonight|tonite|tomorrow|tomoro|tmrw|friday|saturday|sunday|midnight|at 11|at 2am|at 3am|after school|after smoko|after my shift|after the kids|when everyone|when everyones|when no one|when no ones|after everyone|after everyones)"
 _MY_PICS = "(my pic|my pics|my photo|my photos|my nudes|my nude|a nude of me|a naked pic of me|my naked pic|my private pic|my private pics|my video|the video of us|the videos of me|the pics i sent|the pics of me|naked pic of me|nudes of me)"
-# Objects a "relapse", "streak" or "clean" can be about that are not self-harm.
-_HABITS = ("duolingo", "energy drinks", "energy drink", "shopping", "online shopping", "shoes", "maccas", "junk food",
-           "soft drink", "coke", "durry", "smoke", "cigarettes", "chocolate", "lollies", "caffeine", "coffee", "tiktok", "screen time", "snapchat",
-           "my nails", "biting my nails", "diet", "sugar", "takeaway", "uber eats", "vaping", "smokes")
-
 RULES: tuple[Rule, ...] = (
     # ---- crisis ----------------------------------------------------------------------------------------------
     Rule("suicidal_intent", "crisis", "(logging off|log off|logging out of|log out of) (life|for good) & (for good|i mean it|mean it|everyone|gg)"),
@@ -181,8 +177,8 @@ RULES: tuple[Rule, ...] = (
     Rule("self_harm_relapse", "concern", "(fresh marks|my arm|the marks|the cuts) ~6 (it was the cat|was the cat|from the dog|the cat lol)"),
     Rule("self_harm_relapse", "concern", "(keep|kept) buying (new|) blades"),
     Rule("self_harm_relapse", "concern", "(was|been) clean for ~3 (months|weeks|days|month) ~4 (ruined it|and then|until|till|know i shouldnt)",
-         unless=_HABITS),
-    Rule("self_harm_relapse", "concern", "(broke|broken) my ~2 (month|week|day) streak & (back at it|last night|again)", unless=_HABITS),
+         unless=HABITS),
+    Rule("self_harm_relapse", "concern", "(broke|broken) my ~2 (month|week|day) streak & (back at it|last night|again)", unless=HABITS),
     Rule("self_harm_relapse", "concern", "(i went|went) ~2 (days|weeks|months) and then (last week|it) happened"),
     Rule("self_harm_relapse", "concern", "(new sharpener|a sharpener) (just for|for)"),
     Rule("self_harm_relapse", "concern", "my (thighs|arms|wrists|legs) are a mess"),
@@ -234,65 +230,4 @@ RULES: tuple[Rule, ...] = (
     Rule("someone_else_concern", "concern", "(thinks about|thinking about) (driving into a tree|crashing|driving off)", about="other"),
     Rule("someone_else_concern", "concern", "(talking|talks) like them & (went|gone|passed|this year)", about="other"),
     Rule("someone_else_concern", "concern", "(wrote|posted|said) something (really dark|dark) ~6 (not being around|not being here|gone)", about="other"),
-)
-
-# Contexts that clear every rule of a category, wherever it was written: the
-# round-5 false alarms, said with their neighbours.
-CATEGORY_UNLESS: dict[str, tuple[str, ...]] = {
-    "sextortion": ("falling off", "of me sleeping", "baby photos", "mouth open", "do her chores", "do his chores", "broke the"),
-    "past_attempt": ("after a seizure", "all fine"),
-    # "*": every category (a story, a haircut, a test that is not an attempt)
-    "*": ("in zelda", "bridge level", "dyeing her hair", "dye her hair", "dyeing my hair", "with his girlfriend", "with her boyfriend", "romeo and juliet", "in drama", "cracking jokes", "cutting a fringe", "a fringe", "huntsman",
-          "by sleeping on my face", "gym membership", "sewerslide is cringe", "mario kart", "jk its funny",
-          "(first|second|last|my) attempt at (the|my|a) (trade|driving|test|exam|recipe|cake|trick)",
-          "tried to ride", "bus left without me", "the same dress", "song one more time", "pacman", "power pills",
-          "worm tablets", "(for|to) (basketball|footy|netball|softball) (comp|carnival|trip)"),
-    "self_harm_relapse": _HABITS + ("gaming", "staying up", "durry", "patches", "for prevention"),
-    "bullying_or_threats": ("threatened to take my phone", "threatening to take my phone", "threatening to steal my room", "falling off my", "if im on it", "water balloons", "with water", "mum says she ll cry", "mum says shell cry", "police sorted it", "all over now", "it stopped", "told the police and", "role play", "kill (us|me) with", "threatened to unfollow", "threatening to take my phone", "threatening to beat my", "to beat my high score",
-                            "got banned", "got perma banned",
-                            "used to get bullied", "used to be bullied", "but it stopped", "school sorted it",
-                            "in that show", "the bullies in that", "called me a legend", "calls me a couch potato",
-                            "out to get me", "cupboard", "cupboards", "little cousins", "on the trampoline",
-                            "(test|exam|assignment|maths|homework|essay|smell|project|worker) ~4 (gonna|going to|will|gona|is going to) kill me"),
-    "passive_death_wish": ("on time", "sleep forever this weekend", "so tired from", "from exams", "holidays im", "this christmas", "for christmas", "up in darwin", "for my alarm", "disappear to", "disappear into my bed", "disappear under my", "for a weekend without", "sleep in day",
-                           "before 11", "before 10", "after that camp", "after camp", "zero sleep", "live forever"),
-    "hopelessness": ("(no hope|no future|hopeless) (for|in) (the|our|me playing|my singing)", "this year", "that show", "the ending", "need a new", "need new", "sleep schedule", "the dog keeps", "the fact that", "still no maccas", "canteen food", "alarm is useless", "years ago my", "helped heaps", "but now im proud", "bush walk", "no aircon", "coffees", "beep test", "this puzzle", "better than", "in this game",
-                     "in my degree", "stopped updating", "cook rice", "going home for", "take notes"),
-    "goodbye_or_note": ("see u at", "see you at", "see u after", "see you after", "see u tmrw", "see you tomorrow", "mum says phone off", "got deleted", "resend", "before surgery", "data runs out", "group chat, good luck", "good luck next", "valedictory", "bye forever (braces|year|school|homework|maths)", "before my phone dies", "before i lose reception", "before phones go in", "to the landlord",
-                        "left me on read", "from me in the", "winding the club", "to this semester", "good riddance",
-                        "no signal", "grew out of", "for daycare", "allergies"),
-    "someone_else_concern": ("it stopped", "told the police", "good now", "old toys", "lil kids", "little kids", "saying goodbye to the", "saying goodbye to my old", "fly back", "new one comes", "so fun", "goalkicker", "our team", "this season", "locked safe", "locked up in the safe", "carolina reaper", "moving to", "apprenticeship", "stable", "cracking jokes", "ages ago", "been good for",
-                             "to help others", "romeo and juliet", "in drama", "in english", "broncos", "jersey"),
-    "means_or_method": ("toothache", "for a burger", "carb counting", "worm tablets", "mangoes", "for my tooth", "for headache", "for a headache", "while breastfeeding", "can kids have", "contraceptive",
-                        "the gp said", "caffeine", "drag name", "energy drinks", "locked in the safe", "lives in his safe", "locked in the gun safe",
-                        "bog", "bogged", "troopy out", "researching", "essay", "public health"),
-    "burden": ("better off if (the|that|they|we|our)", "worksheet", "played like", "in the kitchen", "asking mum for a lift", "at the gym", "kick is", "pay them in snacks", "cant drive", "if i skipped", "brothers singing"),
-    "someone_else_now": ("band aid", "bandaid on", "can opener", "and hes fine", "and shes fine", "he s fine", "she s fine", "vitamin", "gummies", "is stuck on the", "bridge of the ferry", "deckhand", "of the bathroom", "takes forever", "seizure meds", "seizure free", "keppra", "gun in fortnite", "nearly passed out", "almost passed out", "needle", "bungee", "cross country", "head clash",
-                         "nearly drown", "nearly drowned", "pull him out", "pulled him out", "fine now", "new fences",
-                         "locked us out of the wifi", "lollies", "the dance", "a fringe", "huntsman"),
-    "abuse_or_unsafe": ("storms", "thunder", "to steal my", "to wake me", "to check my sugars", "my dog keeps", "nurse comes", "it was just", "by the waves", "on my bike", "kill (us|me) with", "(coach|pt|teacher|miss|sir) ~4 kill (us|me)", "(hit|hurt) my head at", "nightmare", "scared of the storm", "to show me", "missing tooth", "by a ball", "softball", "bjj",
-                        "jiu jitsu", "choked out at"),
-    "attempt": ("bleach the bathroom", "(overdose|overdosed|od) (on|of) (red frogs|lollies|sun|sugar|chocolate|choccy|easter eggs|coffee|caffeine|netflix|tiktok)", "kill me with", "tryin to kill me", "trying to kill me with", "awareness walk", "awareness", "huntsman", "spider", "cockroach", "the cat keeps", "my fringe",
-                "own fringe", "pacman", "power pills", "all arvo"),
-    "plan_or_means_now": ("state of origin", "tonights the night (state|origin|the game|grand final|formal)", "edge of my seat", "rope access", "abseil", "abseilin", "abseiling", "barber", "my fade", "phone in the sea", "pill box", "like the doc said", "for my tooth", "pump checked", "adhd meds", "took my meds this mornin", "took my meds this morning", "edge of the pool", "edge of the map", "pool to jump in", "never coming", "bogged", "the bog"),
-    "self_harm_now": ("the cat", "from the cat", "the bush", "lantana", "walking through", "chasing the footy", "hot chips", "snag tongs", "can opener", "(hurt|hit) (myself|my head) at (netball|touch|footy|training|basketball|soccer|rugby|league)", "on a cut", "weight cut", "cutting weight", "tutorial on", "years ago but", "been good for ages", "bbq", "cold water", "mangroves", "climbing", "dentist", "tooth", "abattoir", "lecture",
-                      "how to support", "cake"),
-    "suicidal_intent": ("song one more time", "die on this hill", "dead to the world", "dead meat", "basketball comp", "footy comp", "netball comp", "(warning signs|signs) of suicide", "song suicidal", "in gta", "suicide mission", "gym membership", "(phone|battery) ~6 (about to die|going to die)"),
-}
-
-# Phrases blanked before the rules run (topics talked about, not lived).
-HARMLESS: tuple[str, ...] = (
-    "(doco|documentary|lecture|talk|walk|awareness walk|awareness) (on|about|bout|for) ~3 (youth suicide|suicide|suicides|self harm|overdose|bullying|the boys we lost|them)",
-    "(suicide|overdose|self harm|bullying) (prevention|awareness) (talk|walk|week|day|day at school|training|course||)",
-    "(talked|talked about|talk|talked bout|told us) (about|bout|how to report it if) ~4 (bullying|suicide|self harm|someone threatens)",
-    "lost ~2 (boys|people|young ones|mob) to suicide",
-    "(losing|lost) (her|his|my|their|our) (brother|sister|son|daughter|mate|cousin|dad|mum|uncle|friend) to suicide",
-    "(saying|say) sewerslide is cringe",
-    "(dont|do not) (wanna|want to) live forever",
-    "(ate|eaten|eating) (so much|too much|way too much|too many|way too many|heaps) ~8 (gonna die|going to die|i think i am going to die|feel like i am going to die)",
-    "(going to|gonna) die if (he|she|they) (texts|text|replies|messages|calls|likes)",
-    "(party|season|game|movie|footy|school|class|disco|dance|mango season) ~1 finish up",
-    "finish up (all|late)",
-    "(push|pushed|throw|threw) me in the (creek|pool|river|water|dam)",
-    "unalive (this|that|the|a) (burger|pizza|feed|snack|plate)",
 )

@@ -60,7 +60,7 @@ import pgserver  # noqa: E402
 from app import create_app  # noqa: E402
 from app.yarn.resources import CRISIS_RESOURCES  # noqa: E402
 from repository.schema import upgrade  # noqa: E402
-from figures import ANSWERS, QuietHandler, percentile  # noqa: E402
+from figures import ANSWERS, QuietHandler, percentile, post_chat  # noqa: E402
 
 CRISIS = ["i want to kill myself tonight", "I'm going to end my life tonight",
           "i want to die and i have the pills ready"]
@@ -124,18 +124,9 @@ def client_yarn(port: int, run: Run, connection: http.client.HTTPConnection | No
         crisis = sent % 5 == 0
         message = CRISIS[(number + sent) % len(CRISIS)] if crisis else answer
         phase, at = run.phase, run.since()
-        body = json.dumps({"message": message, "session_id": session_id})
-        started = time.perf_counter()
-        try:
-            connection.request("POST", "/chat", body, {"Content-Type": "application/json"})
-            response = connection.getresponse()
-            raw = response.read()
-            status: int | str = response.status
-        except (OSError, http.client.HTTPException) as error:
-            raw, status = b"", type(error).__name__
-            connection.close()
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        turn = Turn(phase, crisis, session_id, message, status, (time.perf_counter() - started) * 1000, at)
+        answer = post_chat(connection, message, session_id)
+        raw = answer.body
+        turn = Turn(phase, crisis, session_id, message, answer.status, answer.ms, at)
         try:
             data = json.loads(raw) if raw else {}
         except ValueError:

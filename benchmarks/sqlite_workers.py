@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import os
 import signal
 import socket
@@ -38,7 +37,7 @@ import time
 import uuid
 from collections import Counter
 from pathlib import Path
-from figures import ANSWERS, percentile
+from figures import ANSWERS, percentile, post_chat
 
 ROOT = Path(__file__).resolve().parent.parent
 UPGRADE = "import sys; from repository.schema import upgrade; upgrade(sys.argv[1])"
@@ -104,27 +103,16 @@ def run_yarns(port: int, yarns: int, results: Results) -> None:
     for _ in range(yarns):
         session_id = str(uuid.uuid4())
         for message in ANSWERS:
-            body = json.dumps({"message": message, "session_id": session_id})
-            started = time.perf_counter()
-            try:
-                connection.request("POST", "/chat", body, {"Content-Type": "application/json"})
-                response = connection.getresponse()
-                raw = response.read()
-            except (OSError, http.client.HTTPException) as error:
-                results.error(type(error).__name__)
-                connection.close()
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            answer = post_chat(connection, message, session_id)
+            if answer.status != 200:
+                results.error(str(answer.status))
                 continue
-            elapsed = (time.perf_counter() - started) * 1000
-            if response.status != 200:
-                results.error(str(response.status))
-                continue
-            timing = response.getheader("Server-Timing", "app;dur=0").split("dur=")[1]
+            raw = answer.body
             degraded = b'"degraded":true' in raw.replace(b" ", b"")
             with results.lock:
                 results.degraded += degraded
-                results.wall_ms.append(elapsed)
-                results.server_ms.append(float(timing))
+                results.wall_ms.append(answer.ms)
+                results.server_ms.append(answer.server_ms or 0.0)
                 results.sent[session_id] = results.sent.get(session_id, 0) + 1
     connection.close()
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import os
 import random
 import statistics
@@ -34,7 +33,7 @@ sys.path.append(str(ROOT / "tests"))  # for pgserver; after the project packages
 
 from app import create_app  # noqa: E402
 from repository.schema import upgrade  # noqa: E402
-from figures import ANSWERS, QuietHandler, percentile  # noqa: E402
+from figures import ANSWERS, QuietHandler, percentile, post_chat  # noqa: E402
 
 
 
@@ -45,18 +44,12 @@ def run_yarns(port: int, yarns: int, server_ms: list[float], wall_ms: list[float
     for _ in range(yarns):
         session_id = str(uuid.uuid4())
         for message in ANSWERS:
-            body = json.dumps({"message": message, "session_id": session_id})
-            started = time.perf_counter()
-            connection.request("POST", "/chat", body, {"Content-Type": "application/json"})
-            response = connection.getresponse()
-            response.read()
-            elapsed = (time.perf_counter() - started) * 1000
-            if response.status != 200:
-                raise RuntimeError(f"turn failed: {response.status}")
-            timing = response.getheader("Server-Timing", "app;dur=0").split("dur=")[1]
+            answer = post_chat(connection, message, session_id)
+            if answer.status != 200:
+                raise RuntimeError(f"turn failed: {answer.status}")
             with lock:
-                server_ms.append(float(timing))
-                wall_ms.append(elapsed)
+                server_ms.append(answer.server_ms or 0.0)
+                wall_ms.append(answer.ms)
             if think_s:  # a person reading the reply and typing the next message
                 time.sleep(rng.uniform(0.5, 1.5) * think_s)
     connection.close()

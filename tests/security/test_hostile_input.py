@@ -60,6 +60,13 @@ def assert_json_answer(response: TestResponse, expected: tuple[int, ...] | None 
     return data
 
 
+def assert_chat_answer(response: TestResponse, what: str) -> None:
+    """A /chat answer to anything: JSON below 500, and a reply when it is a 200."""
+    data = assert_json_answer(response, None, what)
+    if response.status_code == 200:
+        assert isinstance(data.get("reply"), str) and data["reply"]
+
+
 def assert_healthy(client: FlaskClient) -> None:
     health = client.get("/health")
     assert health.status_code == 200, health.get_data()
@@ -433,10 +440,7 @@ tokens = st.none() | st.just(TOKEN) | header_text | st.sampled_from(["", "wrong"
 def test_fuzz_chat_with_any_json(client: FlaskClient) -> None:
     @given(body=chat_json, ascii_only=st.booleans())
     def fuzz(body: Any, ascii_only: bool) -> None:
-        response = client.post("/chat", data=encode(body, ascii_only), content_type=JSON)
-        data = assert_json_answer(response, None, repr(body)[:300])
-        if response.status_code == 200:
-            assert isinstance(data.get("reply"), str) and data["reply"]
+        assert_chat_answer(client.post("/chat", data=encode(body, ascii_only), content_type=JSON), repr(body)[:300])
 
     fuzz()
     assert_healthy(client)
@@ -458,10 +462,7 @@ def test_fuzz_conversations_reusing_ids(client: FlaskClient) -> None:
     @given(turns=st.lists(turn, min_size=1, max_size=6))
     def fuzz(turns: list[dict[str, Any]]) -> None:
         for body in turns:
-            response = client.post("/chat", json=body)
-            data = assert_json_answer(response, None, repr(body)[:300])
-            if response.status_code == 200:
-                assert isinstance(data.get("reply"), str) and data["reply"]
+            assert_chat_answer(client.post("/chat", json=body), repr(body)[:300])
 
     fuzz()
     assert_healthy(client)

@@ -34,6 +34,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    # Werkzeug answers "a//b" and "a/" with an HTML redirect that no error
+    # handler sees; with these off, such paths are plain JSON 404s.
+    app.url_map.merge_slashes = False
+    app.url_map.strict_slashes = False
     if app.config["TRUST_PROXY"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
     _log_to_stderr()

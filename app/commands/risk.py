@@ -103,9 +103,9 @@ def _training() -> ModuleType:
     try:
         from app.yarn import training
     except ModuleNotFoundError as error:
-        if error.name != "numpy":
+        if error.name not in ("numpy", "scipy"):
             raise
-        fail(f"risk-train needs numpy, which is not installed. Install it with the test extras:\n"
+        fail(f"risk-train needs numpy and scipy ({error.name} is not installed). Install them with the test extras:\n"
              f"  {INSTALL_HINT}", EXIT_FAILED)
     return training
 
@@ -121,7 +121,7 @@ def _weights(model: dict[str, object], name: str) -> int:
 def risk_train(out: Path | None) -> None:
     """Retrain the risk model on the development files (corpus/risk/dev*.csv)
     only; the held-out files are never read. Deterministic: the same files
-    give the same model. Needs numpy."""
+    give the same model. Needs numpy and scipy."""
     training = _training()
     from app.yarn.evaluation import load
     from app.yarn.riskmodel import MODEL_PATH

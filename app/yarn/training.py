@@ -15,15 +15,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from scipy import optimize, sparse
 
 from app.yarn.evaluation import CORPUS, Example, load
 from app.yarn.riskmodel import MODEL_PATH, features, file_digest
 from app.yarn.risk import RiskDetector
 
 MIN_COUNT = 3  # a feature seen once or twice says nothing general (character n-grams make many such)
-STEPS = 400
-RATE = 0.5
-L2 = 10.0  # weight decay 1/(L2 * n): the 400 plain steps from zero are what regularise; L2 3-30 gives the same figures
+C = 0.5  # L2-regularised logistic loss: C * sum(log-loss) + |w|^2 / 2, fitted to convergence (round 8, below)
+MAX_ITERATIONS = 2000
 
 # Features (riskmodel.features): word forms, word pairs, character 3-5-grams over
 # the folded words (across the spaces: misspellings, run-ons, voice-to-text,
@@ -140,28 +140,54 @@ L2 = 10.0  # weight decay 1/(L2 * n): the 400 plain steps from zero are what reg
 # The false alarms were the rules' (8.0% alone); the model's share is ~3 points
 # at every threshold, so the threshold is not the lever: 0.70 stays, and round 5
 # went into the rules (rules_round5.py, its contexts that clear a category).
-THRESHOLDS = {"flag_above": 0.7, "crisis_above": 0.5, "drop_below": 0.1, "flag_crisis_above": 0.5,
+#
+# Round 8: the learner. Rounds 1-7 fitted each reader by 400 plain gradient steps
+# from zero (the early stop was the regulariser). Chosen on "fresh R7": the
+# round-7 files (dev46-dev53) read by the rules of commit e9ea970, which had not
+# seen them, with a model fitted on dev..dev45 (recall / crisis / false alarms;
+# flag_crisis_above and crisis_above 0.5 unless said):
+#   400 steps (rounds 1-7)  flag 0.80 91.0 89.2 5.8 | 0.70 92.2 90.0 6.6 (the blind figure)
+#     the same, flag_crisis_above and crisis_above 0.3: 0.70 92.2 91.6 6.6
+#   converged, C 0.5        0.85 92.4 90.1 6.0 | 0.80 93.3 90.5 6.3 | 0.75 93.9 90.7 6.7 | 0.70 94.6 91.2 7.3
+#     flag_crisis_above and crisis_above 0.3: 0.85 92.4 90.9 6.0 | 0.80 93.3 91.3 6.3 (chosen) | 0.70 94.6 91.9 7.3
+#   converged, C 1 / C 2    0.80 93.8 90.4 6.9 / 94.2 90.6 7.2 (the same curve, further along)
+# (tried and not better: rows scaled to unit length, 92.2 89.3 6.5 at 0.7; NB-weighted
+# features, 89.7 86.3 6.1 at 0.7.) Converged C 0.5 at flag 0.8 beats the old reader
+# at 0.7 on all three figures. The lever that would meet the false-alarm target,
+# letting the model drop any concern of the rules it is sure is harmless (risk <
+# 0.05, no laugh needed), takes the false alarms down 0.9 points but drops real
+# concerns with them ("how much weed killer would kill a person", "worries? the
+# bullies at school", "my urges came back after exams"): not taken. Crisis 0.3
+# (both thresholds): +0.8 crisis reach, nothing else moves; a concern raised to
+# the crisis reply still gets a check-in's resources and more.
+THRESHOLDS = {"flag_above": 0.8, "crisis_above": 0.3, "drop_below": 0.1, "flag_crisis_above": 0.3,
               "flag_short_above": 0.8}
 
 
-def _fit(rows: Sequence[set[str]], labels: Sequence[bool], l2: float = L2) -> dict[str, object]:
-    """Logistic regression by plain gradient descent from zero, over a sparse
-    0/1 matrix kept as (row, column) index arrays."""
+def _fit(rows: Sequence[set[str]], labels: Sequence[bool], c: float = C) -> dict[str, object]:
+    """L2-regularised logistic regression fitted to convergence by L-BFGS
+    (deterministic: the same rows give the same weights), over a sparse 0/1
+    matrix of the features seen at least MIN_COUNT times."""
     counts = Counter(f for found in rows for f in found)
     vocabulary = sorted(f for f, n in counts.items() if n >= MIN_COUNT)
     index = {f: i for i, f in enumerate(vocabulary)}
-    at = [(r, index[f]) for r, found in enumerate(rows) for f in found if f in index]
-    row_of = np.fromiter((r for r, _ in at), dtype=np.int64, count=len(at))
-    column_of = np.fromiter((c for _, c in at), dtype=np.int64, count=len(at))
-    n, d = len(rows), len(vocabulary)
+    columns, starts = [], [0]
+    for found in rows:
+        columns.extend(sorted(index[f] for f in found if f in index))
+        starts.append(len(columns))
+    x = sparse.csr_matrix((np.ones(len(columns)), columns, starts), shape=(len(rows), len(vocabulary)))
     y = np.asarray(labels, dtype=float)
-    weights, bias = np.zeros(d), 0.0
-    for _ in range(STEPS):
-        z = np.bincount(row_of, weights=weights[column_of], minlength=n) + bias
-        p = 1.0 / (1.0 + np.exp(-z))
-        gradient = np.bincount(column_of, weights=(p - y)[row_of], minlength=d) / n
-        weights -= RATE * (gradient + weights / (l2 * n))
-        bias -= RATE * float((p - y).mean())
+
+    def loss_and_gradient(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        weights, bias = theta[:-1], theta[-1]
+        z = x @ weights + bias
+        error = 1.0 / (1.0 + np.exp(-z)) - y
+        loss = c * float((np.logaddexp(0.0, z) - y * z).sum()) + 0.5 * float(weights @ weights)
+        return loss, np.append(c * (x.T @ error) + weights, c * error.sum())
+
+    fitted = optimize.minimize(loss_and_gradient, np.zeros(len(vocabulary) + 1), jac=True, method="L-BFGS-B",
+                               options={"maxiter": MAX_ITERATIONS})
+    weights, bias = fitted.x[:-1], float(fitted.x[-1])
     kept = {f: round(float(w), 4) for f, w in zip(vocabulary, weights) if abs(w) >= 0.01}
     return {"bias": round(bias, 4), "weights": kept}
 
@@ -185,7 +211,7 @@ def train(root: Path = CORPUS, out: Path = MODEL_PATH) -> dict[str, object]:
     return model
 
 
-def leave_one_part_out(root: Path = CORPUS, l2: float = L2,
+def leave_one_part_out(root: Path = CORPUS, c: float = C,
                        thresholds: dict[str, float] | None = None) -> dict[str, dict[str, float]]:
     """Each development file read by today's rules and a model fitted on the
     other files: recall, crisis recall and false alarms per file and overall
@@ -203,8 +229,8 @@ def leave_one_part_out(root: Path = CORPUS, l2: float = L2,
     for held in parts:
         train_rows = [r for part in parts if part != held for r in rows[part]]
         train_examples = [e for part in parts if part != held for e in examples[part]]
-        risk = _fit(train_rows, [e.tier != "none" for e in train_examples], l2)
-        crisis = _fit(train_rows, [e.tier == "crisis" for e in train_examples], l2)
+        risk = _fit(train_rows, [e.tier != "none" for e in train_examples], c)
+        crisis = _fit(train_rows, [e.tier == "crisis" for e in train_examples], c)
         model = RiskModel(Linear(**risk), Linear(**crisis), **chosen)  # type: ignore[arg-type]
         report = evaluate(examples[held], RiskDetector(model=model).assess, held)
         figures[held] = {"recall": report.recall, "crisis_recall": report.crisis_recall,

@@ -220,6 +220,8 @@ def _second_reading(ruled: Assessment, model: RiskModel, scan: Scan, words: int)
     laugh that it is sure is harmless; a crisis the rules found always stands. A check-in of the model's
     own is not added to a laugh about something trivial (the same reading that
     clears a `light` rule: "shell murder me if i dont clean my room 😂")."""
+    if ruled.level == "crisis":
+        return ruled  # nothing the model reads can change it: its features are not worth building
     risky, crisis = model.read(features(scan.tokens, scan.at))
     if ruled.level is None:
         short = words <= SHORT_WORDS  # as typed: "idk" is one word, though it reads as "i do not know"

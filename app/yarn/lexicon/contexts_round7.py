@@ -35,10 +35,12 @@ _PAST_MENDED = ("now i am proud", "now im proud", "genuinely good now", "been fi
 # Grief said calmly of someone else ("pop finished up last night, we all sat with him"); never for a wish to join them.
 _GRIEF = ("sorry business", "we all sat with", "with our old people", "had a little gathering", "number on my jersey",
           "we are all sad but")
-_HYPERBOLE = ("so dramatic", "if (the|my) (broncos|cowboys|titans|storm|eels|dolphins|raiders|dragons|bulldogs|sharks|panthers|roosters|knights|warriors|tigers|rabbitohs|hawks|crows|dockers|eagles|team) lose",
-              "(trying|tryin) to kill (us|me) with (his|her|these|this|the|those|all)", "horse tried to kill",
+# Overdoses and attempts on one's life that are play or food: "overdosed on fairy floss at the show".
+_PLAY_HARM = ("overdosed my character", "fairy floss", "salt overdose", "horse tried to kill")
+_HYPERBOLE = _PLAY_HARM + ("so dramatic", "if (the|my) (broncos|cowboys|titans|storm|eels|dolphins|raiders|dragons|bulldogs|sharks|panthers|roosters|knights|warriors|tigers|rabbitohs|hawks|crows|dockers|eagles|team) lose",
+              "(trying|tryin) to kill (us|me) with (his|her|these|this|the|those|all)",
               "suicided (my|his|her) (guy|dude|character|man)", "suicided in the game", "off the map",
-              "overdosed my character", "potions", "fairy floss", "salt overdose", "my bio says", "die on the hill",
+              "potions", "my bio says", "die on the hill",
               "die single", "die happy", "if dinner", "waiting for this bus", "out here waiting", "went orange",
               "redo that prac", "die ~3 so full", "anyway i am starting", "party song", "laughing with me",
               "(dead|die) at school tomorrow", "if i fail english", "before a fight", "if this lesson",
@@ -61,8 +63,8 @@ UNLESS: dict[str, tuple[str, ...]] = {
                         "in the 100", "to turn my light off", "out of the kitchen", "off the xbox",
                         "choked on (her|his|my) (drink|toast|food|water)", "craft market", "for saying the",
                         "the cat keeps", "biggest supporter", "in such a better place", "at the youth centre"),
-    "attempt": _MENDED + _SPORT_KNOCK + ("needles but", "took my bloods", "overdosed my character", "fairy floss",
-                                         "salt overdose", "horse tried to kill", "jumped off the jetty ~8 (water was|with the)"),
+    "attempt": _MENDED + _SPORT_KNOCK + _PLAY_HARM + ("needles but", "took my bloods",
+                                                      "jumped off the jetty ~8 (water was|with the)"),
     "self_harm_now": _MENDED + _SPORT_KNOCK + ("on an oyster", "paper trimmer", "shaved my legs", "on the fryer",
                                                "without cutting myself", "sharpen my pencils", "genuinely good now", "years clean"),
     "plan_or_means_now": ("tied the boat", "for the tent", "camping this weekend", "gun licence", "with coach for",

@@ -102,26 +102,22 @@ def risk_eval(parts: tuple[str, ...]) -> None:
 def _training() -> ModuleType:
     try:
         from app.yarn import training
+        import sklearn.neural_network  # noqa: F401  (imported by training.fit when it runs)
     except ModuleNotFoundError as error:
-        if error.name not in ("numpy", "scipy"):
+        if (error.name or "").split(".")[0] not in ("numpy", "scipy", "sklearn"):
             raise
-        fail(f"risk-train needs numpy and scipy ({error.name} is not installed). Install them with the test extras:\n"
+        fail(f"risk-train needs scikit-learn ({error.name} is not installed). Install it with the test extras:\n"
              f"  {INSTALL_HINT}", EXIT_FAILED)
     return training
 
 
-def _weights(model: dict[str, object], name: str) -> int:
-    part: dict[str, dict[str, float]] = model[name]  # type: ignore[assignment]
-    return len(part["weights"])
-
-
 @click.command("risk-train", short_help="Retrain the risk model on the development files.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Where to write the model (default: app/yarn/risk_model.json, the one the chatbot loads).")
+              help="Where to write the model (default: app/yarn/risk_model.npz, the one the chatbot loads).")
 def risk_train(out: Path | None) -> None:
     """Retrain the risk model on the development files (corpus/risk/dev*.csv)
     only; the held-out files are never read. Deterministic: the same files
-    give the same model. Needs numpy and scipy."""
+    give the same model. Needs scikit-learn (the test extras)."""
     training = _training()
     from app.yarn.evaluation import load
     from app.yarn.riskmodel import MODEL_PATH
@@ -133,14 +129,14 @@ def risk_train(out: Path | None) -> None:
         model = training.train(out=target)
     except OSError as error:
         fail(f"could not write {target}: {error.strerror or error}", EXIT_FAILED)
-    trained: dict[str, str] = model["trained_on"]  # type: ignore[assignment]  # file name -> SHA-256
+    trained = model.trained_on  # file name -> SHA-256
     files = sorted(trained, key=lambda name: _order(name.removesuffix(".csv")))
     counts = {name: len(load(name.removesuffix(".csv"))) for name in files}
     click.echo(f"Trained the risk model on {sum(counts.values()):,} messages from {len(files)} development files:")
     for name, count in counts.items():
         click.echo(f"  {name:<16}{count:>6}")
     click.echo("No held-out file was read.")
-    weights = f"{_weights(model, 'risk')} risk and {_weights(model, 'crisis')} crisis weights"
-    click.echo(f"Wrote {target} ({weights}).")
+    net = model.network
+    click.echo(f"Wrote {target} ({len(net.index):,} features, {net.hidden.shape[1]} hidden units).")
     if target == MODEL_PATH:
         click.echo("Restart the chatbot to use it; `aimhi risk-eval` measures it.")

@@ -113,6 +113,9 @@ _SERIOUS = compile_pattern("@SERIOUS")
 _DECIDED = compile_pattern("@DECIDED")
 _STUDY = compile_pattern("@STUDY")
 _TRIVIAL = compile_pattern("@TRIVIAL")
+# "i'm safe", said plainly (the answer a check-in asks for): the model's doubt alone does not overrule it.
+_SAID_SAFE = compile_pattern("(i am|am) safe")
+_HEDGED = compile_pattern("(for now|i guess|i think|maybe|kind of|sort of|but|unless|probably|hope)")
 _MEDIA_WORDS = compile_pattern("(movie|film|tv show|the show|series|episode|book|novel|song|lyrics|anime|character|documentary)")
 _OTHER_SELVES = frozenset(("himself", "herself", "themselves", "themself"))
 _VICTIM_SELF = frozenset(("bullying_or_threats", "sextortion"))  # the writer is the one threatened
@@ -224,6 +227,8 @@ def _second_reading(ruled: Assessment, model: RiskModel, scan: Scan, words: int)
         return ruled  # nothing the model reads can change it: its features are not worth building
     risky, crisis = model.read(features(scan.tokens, scan.at))
     if ruled.level is None:
+        if scan.has(_SAID_SAFE) and not scan.has(_HEDGED):
+            return ruled  # the rules found no risk and they say they are safe: no check-in of the model's own
         short = words <= SHORT_WORDS  # as typed: "idk" is one word, though it reads as "i do not know"
         if risky > (model.flag_short_above if short else model.flag_above) and not _joking_about_small_things(scan):
             level = "crisis" if crisis > model.flag_crisis_above else "concern"

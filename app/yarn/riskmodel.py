@@ -1,12 +1,14 @@
 """A small learned second reader for the risk check.
 
-Two logistic regressions over a message's words (their lemmas, pairs of
-neighbouring words, character 3-5-grams of the folded text, and the lexicon's
-word groups it contains): "does this carry risk?" and "is it a crisis?". They
-are trained by `aimhi risk-train` on the development part of the corpus only
-(corpus/risk/dev*.csv); the weights ship in app/yarn/risk_model.json with the
+A network with one hidden layer of ReLU units over a message's features (its
+word lemmas, pairs of neighbouring words, character 3-5-grams of the folded
+text, and the lexicon's word groups it contains) and two outputs: "does this
+carry risk?" and "is it a crisis?". It is trained by `aimhi risk-train`
+(scikit-learn) on the development part of the corpus only
+(corpus/risk/dev*.csv); the weights ship in app/yarn/risk_model.npz with the
 SHA-256 of every file they were trained on, so a test can prove no held-out
-message was used. No download, no framework: a dictionary lookup per word.
+message was used. No download; reading it needs numpy only: a dictionary
+lookup per feature and two small matrix products.
 
 How it joins the rules (risk.py): the rules decide first. A message the rules
 pass as harmless but the model reads as risky gets the safety check-in (the
@@ -20,15 +22,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+
 from app.yarn.textfold import BREAK, Token, tokenize
 
-MODEL_PATH = Path(__file__).resolve().parent / "risk_model.json"
+MODEL_PATH = Path(__file__).resolve().parent / "risk_model.npz"
 
 
 SHORT_WORDS = 3  # a reply this short gives the model few features: its own check-in needs flag_short_above
@@ -107,22 +110,27 @@ def features(tokens: Sequence[Token], at: Mapping[str, Sequence[int]] | None = N
 
 
 @dataclass(frozen=True)
-class Linear:
-    bias: float
-    weights: dict[str, float]
+class Network:
+    """One hidden layer of ReLU units over the features present (0/1 inputs, so
+    the first layer is a sum of rows), and two logistic outputs: risk, crisis."""
+    index: Mapping[str, int]  # feature -> row of `hidden`
+    hidden: np.ndarray  # (features, units)
+    hidden_bias: np.ndarray  # (units,)
+    out: np.ndarray  # (units, 2)
+    out_bias: np.ndarray  # (2,)
 
-    def probability(self, found: Iterable[str]) -> float:
-        return _sigmoid(self.bias + sum(self.weights.get(f, 0.0) for f in found))
-
-
-def _sigmoid(z: float) -> float:
-    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+    def read(self, found: Iterable[str]) -> tuple[float, float]:
+        index = self.index
+        rows = [index[f] for f in found if f in index]
+        h = self.hidden_bias + self.hidden[rows].sum(axis=0, dtype=np.float32)
+        z = np.maximum(h, 0.0) @ self.out + self.out_bias
+        risk, crisis = 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))
+        return float(risk), float(crisis)
 
 
 @dataclass(frozen=True)
 class RiskModel:
-    risk: Linear
-    crisis: Linear
+    network: Network
     flag_above: float = 0.7  # harmless by the rules, risky by the model: a check-in
     crisis_above: float = 0.5  # a concern the model reads as a crisis
     drop_below: float = 0.1  # a rule's concern the model is sure is harmless
@@ -130,27 +138,42 @@ class RiskModel:
     flag_crisis_above: float = 1.0  # a check-in of the model's own that its crisis reader calls a crisis (1.0: never)
     trained_on: dict[str, str] = field(default_factory=dict)  # file name -> SHA-256
 
-    def __post_init__(self) -> None:
-        # Both readers' weights of a feature as one complex number (risk + crisis * 1j): one lookup per
-        # feature, and the sums done by `sum` in C.
-        both = {f: complex(w, 0.0) for f, w in self.risk.weights.items()}
-        for f, w in self.crisis.weights.items():
-            both[f] = complex(both.get(f, 0j).real, w)
-        object.__setattr__(self, "_both", both)
-        object.__setattr__(self, "_keys", frozenset(both))
-
     def read(self, found: Iterable[str]) -> tuple[float, float]:
-        """(risk, crisis) probabilities in one pass: the features with a weight
-        found by a set intersection, their weights added up by map and sum."""
-        hits = self._keys.intersection(found)  # type: ignore[attr-defined]
-        z = sum(map(self._both.__getitem__, hits), complex(self.risk.bias, self.crisis.bias))  # type: ignore[attr-defined]
-        return _sigmoid(z.real), _sigmoid(z.imag)
+        """(risk, crisis) probabilities."""
+        return self.network.read(found)
+
+    def thresholds(self) -> dict[str, float]:
+        return {name: getattr(self, name) for name in THRESHOLD_NAMES}
+
+    def save(self, path: Path) -> None:
+        """One .npz: the vocabulary, the weights (float16: the file stays small,
+        the readings move by under 0.001) and the thresholds and trained-on
+        digests as JSON. Written to a temporary file first, so a failed write
+        leaves the old model."""
+        net = self.network
+        vocabulary = sorted(net.index, key=net.index.__getitem__)
+        meta = json.dumps({"thresholds": self.thresholds(), "trained_on": self.trained_on}, sort_keys=True)
+        partial = path.with_name(path.name + ".partial")
+        try:
+            with partial.open("wb") as fh:
+                np.savez_compressed(fh, vocabulary=np.array(vocabulary), hidden=net.hidden.astype(np.float16),
+                                    hidden_bias=net.hidden_bias.astype(np.float16), out=net.out.astype(np.float16),
+                                    out_bias=net.out_bias.astype(np.float16), meta=np.array(meta))
+            partial.replace(path)
+        finally:
+            partial.unlink(missing_ok=True)
 
     @staticmethod
     def load(path: Path = MODEL_PATH) -> RiskModel:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return RiskModel(Linear(**data["risk"]), Linear(**data["crisis"]), trained_on=data["trained_on"],
-                         **data["thresholds"])
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["meta"]))
+            network = Network({f: i for i, f in enumerate(data["vocabulary"].tolist())},
+                              data["hidden"].astype(np.float32), data["hidden_bias"].astype(np.float32),
+                              data["out"].astype(np.float32), data["out_bias"].astype(np.float32))
+        return RiskModel(network, trained_on=meta["trained_on"], **meta["thresholds"])
+
+
+THRESHOLD_NAMES = ("flag_above", "crisis_above", "drop_below", "flag_short_above", "flag_crisis_above")
 
 
 @lru_cache(maxsize=1)

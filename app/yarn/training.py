@@ -1,29 +1,30 @@
 """Training the risk model (app/yarn/riskmodel.py) on the development corpus.
 
-    aimhi risk-train        # writes app/yarn/risk_model.json
+    aimhi risk-train        # writes app/yarn/risk_model.npz
 
-Deterministic (plain gradient descent from zero weights), so the same corpus
-gives the same file. Only corpus/risk/dev*.csv are read: the held-out parts
-never reach the model.
+Deterministic (scikit-learn's multi-layer perceptron with a fixed seed), so the
+same corpus gives the same file. Only corpus/risk/dev*.csv are read: the
+held-out parts never reach the model. Reading the model needs numpy only.
 """
 
 from __future__ import annotations
 
-import json
+import warnings
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from scipy import optimize, sparse
+from scipy import sparse
 
-from app.yarn.evaluation import CORPUS, Example, load
-from app.yarn.riskmodel import MODEL_PATH, features, file_digest
+from app.yarn.evaluation import CORPUS, Example, evaluate, load
+from app.yarn.riskmodel import MODEL_PATH, Network, RiskModel, features, file_digest
 from app.yarn.risk import RiskDetector
 
 MIN_COUNT = 3  # a feature seen once or twice says nothing general (character n-grams make many such)
-C = 0.5  # L2-regularised logistic loss: C * sum(log-loss) + |w|^2 / 2, fitted to convergence (round 8, below)
-MAX_ITERATIONS = 2000
+UNITS = 16  # hidden ReLU units (round 9, below)
+ALPHA = 0.01  # L2 penalty
+MAX_ITERATIONS = 50  # epochs at most; early stopping on a tenth of the rows held aside ends it sooner
 
 # Features (riskmodel.features): word forms, word pairs, character 3-5-grams over
 # the folded words (across the spaces: misspellings, run-ons, voice-to-text,
@@ -79,7 +80,7 @@ MAX_ITERATIONS = 2000
 # 93.5/90.5/4.0; dev16 76.3/79.7/4.0 -> 92.9/93.8/5.7; dev17 80.1/83.3/4.1 ->
 # 92.4/90.9/5.3. So on a new set expect recall in the low 90s from the model's
 # side alone: the floors (95% / 90% / 5%) need the rules to generalise too.
-# Size and speed: ~36k weights, risk_model.json ~0.63 MB, loads in ~0.01 s;
+# Size and speed (rounds 1-8): ~36k weights, risk_model.json ~0.63 MB, loads in ~0.01 s;
 # features + both readers ~0.1 ms a message (one complex-valued lookup per
 # feature, RiskModel.read). benchmarks/risk_speed.py p99 on this 2-core machine:
 # 0.66 ms rules + model (0.67-0.72 ms with the old model), 0.39 ms rules alone.
@@ -160,85 +161,95 @@ MAX_ITERATIONS = 2000
 # bullies at school", "my urges came back after exams"): not taken. Crisis 0.3
 # (both thresholds): +0.8 crisis reach, nothing else moves; a concern raised to
 # the crisis reply still gets a check-in's resources and more.
-THRESHOLDS = {"flag_above": 0.8, "crisis_above": 0.3, "drop_below": 0.1, "flag_crisis_above": 0.3,
-              "flag_short_above": 0.8}
+#
+# Round 9: the learner again. The two logistic readers became one network (16
+# ReLU units, two outputs; scikit-learn's MLPClassifier, alpha 0.01, early
+# stopping, seed 0; read with numpy, riskmodel.Network). Chosen on "fresh R8":
+# the round-8 blind part (then heldout45-53, now dev54-dev62) read by the
+# round-8 rules, which had not seen it, with a model fitted on dev..dev53
+# (recall / crisis reaching crisis / false alarms; the rules alone 75.0 / 77.2 /
+# 4.5 there):
+#   logistic C 0.5 (round 8)  flag 0.80 92.7 91.8 5.3 (the blind figure)
+#   network, 16 units         0.90 92.9 93.5 5.0 | 0.85 93.9 93.9 5.1 | 0.80 94.5 94.0 5.4 |
+#                             0.75 94.8 94.1 5.7 | 0.70 95.2 94.2 5.8 (chosen, with flag_short 0.9)
+#   32 units                  0.80 92.6 92.8 4.9 | 0.70 94.2 93.8 5.5
+#   64 units                  0.80 93.8 93.4 5.0 | 0.70 94.7 93.9 5.4
+#   alpha 0.001 / 0.03        0.80 94.5 93.9 5.4 / 94.0 94.0 5.4
+#   five seeds, averaged      0.80 93.9 5.3 (seeds alone: 93.7-94.5 recall at 0.80: the seed moves
+#                             the figures by about half a point; averaging does not beat one)
+# The network beats the logistic reader by about 2 points of recall and crisis
+# reach at the same false alarms. flag 0.70: the safety-first rule (fresh recall
+# under 96%, so take the recall; a false alarm is a kind check-in). flag_short
+# 0.9: a reply of three words or fewer needs more (the network reads a bare
+# "nothing", an answer to "what worries you?", at 0.85); SHORT_WORDS 4 instead
+# costs 0.2 points of recall. "can we keep talking?" (the yarn's own offer taken
+# up, 0.72) is blanked by the lexicon (contexts_round8.HARMLESS), and a plain
+# "i'm safe" without a hedge gets no check-in of the model's own (risk.py): on
+# the check-in answers the network read "yes. im safe and im home" as a crisis.
+THRESHOLDS = {"flag_above": 0.7, "crisis_above": 0.3, "drop_below": 0.1, "flag_crisis_above": 0.3,
+              "flag_short_above": 0.9}
 
 
-def _fit(rows: Sequence[set[str]], labels: Sequence[bool], c: float = C) -> dict[str, object]:
-    """L2-regularised logistic regression fitted to convergence by L-BFGS
-    (deterministic: the same rows give the same weights), over a sparse 0/1
-    matrix of the features seen at least MIN_COUNT times."""
-    counts = Counter(f for found in rows for f in found)
-    vocabulary = sorted(f for f, n in counts.items() if n >= MIN_COUNT)
-    index = {f: i for i, f in enumerate(vocabulary)}
+def _matrix(rows: Sequence[set[str]], index: dict[str, int]) -> sparse.csr_matrix:
     columns, starts = [], [0]
     for found in rows:
         columns.extend(sorted(index[f] for f in found if f in index))
         starts.append(len(columns))
-    x = sparse.csr_matrix((np.ones(len(columns)), columns, starts), shape=(len(rows), len(vocabulary)))
-    y = np.asarray(labels, dtype=float)
+    return sparse.csr_matrix((np.ones(len(columns), dtype=np.float32), columns, starts),
+                             shape=(len(rows), len(index)))
 
-    def loss_and_gradient(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        weights, bias = theta[:-1], theta[-1]
-        z = x @ weights + bias
-        error = 1.0 / (1.0 + np.exp(-z)) - y
-        loss = c * float((np.logaddexp(0.0, z) - y * z).sum()) + 0.5 * float(weights @ weights)
-        return loss, np.append(c * (x.T @ error) + weights, c * error.sum())
 
-    fitted = optimize.minimize(loss_and_gradient, np.zeros(len(vocabulary) + 1), jac=True, method="L-BFGS-B",
-                               options={"maxiter": MAX_ITERATIONS})
-    weights, bias = fitted.x[:-1], float(fitted.x[-1])
-    kept = {f: round(float(w), 4) for f, w in zip(vocabulary, weights) if abs(w) >= 0.01}
-    return {"bias": round(bias, 4), "weights": kept}
+def fit(rows: Sequence[set[str]], examples: Sequence[Example], thresholds: dict[str, float] | None = None,
+        trained_on: dict[str, str] | None = None) -> RiskModel:
+    """The network (riskmodel.Network) fitted on these messages' features: the
+    features seen at least MIN_COUNT times as 0/1 inputs, both readings (risk,
+    crisis) as two outputs of one network. Deterministic (a fixed seed)."""
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    counts = Counter(f for found in rows for f in found)
+    index = {f: i for i, f in enumerate(sorted(f for f, n in counts.items() if n >= MIN_COUNT))}
+    labels = np.column_stack([[e.tier != "none" for e in examples], [e.tier == "crisis" for e in examples]])
+    learner = MLPClassifier(hidden_layer_sizes=(UNITS,), alpha=ALPHA, early_stopping=True, random_state=0,
+                            max_iter=MAX_ITERATIONS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # early stopping ends it; the cap only bounds the time
+        learner.fit(_matrix(rows, index), labels.astype(int))
+    (hidden, out), (hidden_bias, out_bias) = learner.coefs_, learner.intercepts_
+    network = Network(index, hidden.astype(np.float32), hidden_bias.astype(np.float32), out.astype(np.float32),
+                      out_bias.astype(np.float32))
+    return RiskModel(network, trained_on=dict(trained_on or {}), **dict(THRESHOLDS if thresholds is None else thresholds))
 
 
 def dev_parts(root: Path = CORPUS) -> list[str]:
     return sorted((p.stem for p in root.glob("dev*.csv")), key=lambda stem: int(stem[3:] or 1))
 
 
-def train(root: Path = CORPUS, out: Path = MODEL_PATH) -> dict[str, object]:
+def train(root: Path = CORPUS, out: Path = MODEL_PATH, parts: Sequence[str] | None = None) -> RiskModel:
+    """Fit on the development files (or `parts` of them), save to `out` and
+    return the model as saved (its weights rounded to float16)."""
     detector = RiskDetector()
-    parts = dev_parts(root)
+    parts = list(dev_parts(root) if parts is None else parts)
     examples: list[Example] = [e for part in parts for e in load(part, root)]
     rows = [features(detector.tokens(e.text)) for e in examples]
-    model = {
-        "risk": _fit(rows, [e.tier != "none" for e in examples]),
-        "crisis": _fit(rows, [e.tier == "crisis" for e in examples]),
-        "thresholds": dict(THRESHOLDS),  # chosen by leave-one-part-out cross-validation (above)
-        "trained_on": {f"{part}.csv": file_digest(root / f"{part}.csv") for part in parts},
-    }
-    out.write_text(json.dumps(model, sort_keys=True, indent=0) + "\n", encoding="utf-8")
-    return model
+    digests = {f"{part}.csv": file_digest(root / f"{part}.csv") for part in parts}
+    fit(rows, examples, trained_on=digests).save(out)
+    return RiskModel.load(out)
 
 
-def leave_one_part_out(root: Path = CORPUS, c: float = C,
-                       thresholds: dict[str, float] | None = None) -> dict[str, dict[str, float]]:
-    """Each development file read by today's rules and a model fitted on the
-    other files: recall, crisis recall and false alarms per file and overall
-    ("all" view above). Slow (two fits per file); not part of `train`."""
-    from app.yarn.riskmodel import Linear, RiskModel
-    from app.yarn.evaluation import evaluate
-
-    chosen = dict(THRESHOLDS if thresholds is None else thresholds)
-    detector = RiskDetector()
-    parts = dev_parts(root)
-    examples = {part: load(part, root) for part in parts}
-    rows = {part: [features(detector.tokens(e.text)) for e in examples[part]] for part in parts}
-    figures: dict[str, dict[str, float]] = {}
-    totals = Counter()
-    for held in parts:
-        train_rows = [r for part in parts if part != held for r in rows[part]]
-        train_examples = [e for part in parts if part != held for e in examples[part]]
-        risk = _fit(train_rows, [e.tier != "none" for e in train_examples], c)
-        crisis = _fit(train_rows, [e.tier == "crisis" for e in train_examples], c)
-        model = RiskModel(Linear(**risk), Linear(**crisis), **chosen)  # type: ignore[arg-type]
-        report = evaluate(examples[held], RiskDetector(model=model).assess, held)
-        figures[held] = {"recall": report.recall, "crisis_recall": report.crisis_recall,
+def fresh_figures(train_parts: Sequence[str], read_parts: Sequence[str], flags: Sequence[float],
+                  root: Path = CORPUS) -> dict[float, dict[str, float]]:
+    """A model fitted on `train_parts` reading `read_parts` with today's rules,
+    at each flag threshold: recall, crisis reached, false alarms. How
+    thresholds and learners are chosen ("fresh" views, above)."""
+    rules = RiskDetector()
+    train_examples = [e for part in train_parts for e in load(part, root)]
+    model = fit([features(rules.tokens(e.text)) for e in train_examples], train_examples)
+    read = [e for part in read_parts for e in load(part, root)]
+    figures: dict[float, dict[str, float]] = {}
+    for flag in flags:
+        chosen = RiskModel(model.network, **(model.thresholds() | {"flag_above": flag}))
+        report = evaluate(read, RiskDetector(model=chosen).assess, "fresh")
+        figures[flag] = {"recall": report.recall, "crisis_recall": report.crisis_recall,
                          "false_alarms": report.false_alarm_rate}
-        totals.update({"risky": report.risky, "caught": report.caught, "crisis": report.crisis,
-                       "crisis_reached": report.crisis_reached, "harmless": report.harmless,
-                       "false_alarms": report.false_alarms})
-    figures["all"] = {"recall": totals["caught"] / totals["risky"],
-                      "crisis_recall": totals["crisis_reached"] / totals["crisis"],
-                      "false_alarms": totals["false_alarms"] / totals["harmless"]}
     return figures

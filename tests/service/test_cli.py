@@ -380,10 +380,12 @@ def test_risk_train_writes_where_asked_from_the_development_files_only(tmp_path:
     from app.yarn.training import dev_parts
 
     shipped = _model_digest()
-    out = tmp_path / "model.json"
+    from app.yarn.riskmodel import RiskModel
+
+    out = tmp_path / "model.npz"
     result = aimhi("risk-train", "--out", str(out))
     assert result.exit_code == 0, result.output
-    trained = json.loads(out.read_text(encoding="utf-8"))["trained_on"]
+    trained = RiskModel.load(out).trained_on
     assert sorted(trained) == sorted(f"{part}.csv" for part in dev_parts())
     for name in trained:
         assert f"  {name} " in result.output
@@ -391,16 +393,14 @@ def test_risk_train_writes_where_asked_from_the_development_files_only(tmp_path:
     assert _model_digest() == shipped  # the shipped model is never touched by the tests
 
 
-def test_risk_train_without_numpy_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import app.yarn
-
-    monkeypatch.delitem(sys.modules, "app.yarn.training", raising=False)
-    monkeypatch.delattr(app.yarn, "training", raising=False)
-    monkeypatch.setitem(sys.modules, "numpy", None)  # import numpy now fails
-    result = aimhi("risk-train", "--out", str(tmp_path / "model.json"))
+def test_risk_train_without_scikit_learn_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch,
+                                                                tmp_path: Path) -> None:
+    monkeypatch.setitem(sys.modules, "sklearn", None)  # import sklearn now fails
+    monkeypatch.setitem(sys.modules, "sklearn.neural_network", None)
+    result = aimhi("risk-train", "--out", str(tmp_path / "model.npz"))
     assert result.exit_code == 1
-    assert "numpy" in result.stderr and "python -m pip install -e '.[test]'" in result.stderr
-    assert not (tmp_path / "model.json").exists()
+    assert "scikit-learn" in result.stderr and "python -m pip install -e '.[test]'" in result.stderr
+    assert not (tmp_path / "model.npz").exists()
 
 
 # ---- the transfer commands' reports land where asked -------------------------------

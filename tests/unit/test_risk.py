@@ -70,6 +70,9 @@ HARMLESS = [
     ("skills", "word boundaries"), ("kiss", "word boundaries"), ("my nan and uncle", "an answer"),
     ("I'd like to help people who want to stay strong", "no risk"), ("", "empty"), ("   ", "blank"),
     ("🙂👍", "emoji only"), ("???", "punctuation only"),
+    ("can we keep talking?", "the yarn's own offer taken up"), ("yes. im safe and im home", "says they are safe"),
+    ("im safe, at home with mum", "says they are safe"), ("at the bridge waiting for my uber", "waiting for a lift"),
+    ("took a hayfever tablet and now im sleepy", "medicine as meant"),
 ]
 HARMLESS_LONG = ("we went fishing down the river and it was deadly " * 40)[:1000]
 
@@ -137,6 +140,24 @@ def test_harmless_blanking_does_not_hide_a_real_risk_later() -> None:
     assert level("I'm killing myself laughing but also I want to kill myself") == "crisis"
     assert level(HARMLESS_LONG) is None
     assert level(HARMLESS_LONG[:990] + " kms") == "crisis"
+
+
+# Round 8's clearing contexts (contexts_round8.py) sit beside real risk in the same words:
+# each of these was caught before them and must still be.
+STILL_RISKY = ["aunty growls me then belts me with the jug cord", "scared to go home, theyll bash me over my report card",
+               "tied it up already, just waiting for mum to leave for work",
+               "cuz said hell kill me if i tell anyone what he did", "took all my adhd tablets and now i cant breathe"]
+
+
+@pytest.mark.parametrize("message", STILL_RISKY)
+def test_clearing_contexts_leave_real_risk_in_the_same_words(message: str) -> None:
+    assert safety.assess(message).risky, message
+
+
+def test_saying_you_are_safe_does_not_hide_risk_said_with_it() -> None:
+    assert safety.assess("can we keep talking, i dont feel safe at home").level == "crisis"
+    assert safety.assess("im safe at home but he hits mum").level == "crisis"
+    assert safety.assess("i am safe but i have the pills").risky  # a hedge: the model still reads it
 
 
 def test_team_phrases_from_replies_toml_are_checked() -> None:

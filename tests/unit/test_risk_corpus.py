@@ -18,12 +18,13 @@ from app.yarn.riskmodel import MODEL_PATH, RiskModel, file_digest
 HELD_OUT = sorted(p.stem for p in CORPUS.glob("heldout*.csv"))
 DEVELOPMENT = sorted(p.stem for p in CORPUS.glob("dev*.csv"))
 # The targets (issue 7): risky caught >= 95%, crisis reaching crisis >= 90%,
-# harmless false alarms <= 5%. Round 8's blind measurement of this part
-# (docs/risk-evaluation.md) met the crisis target and missed the other two:
-# 92.7% (4361/4704), 91.8% (1619/1764) and 5.3% (270/5096). Until a round
-# meets all three, the figures asserted are that blind measurement, so the
-# check can only get better on messages nobody tuned it for.
-RECALL_FLOOR, CRISIS_FLOOR, FALSE_ALARM_CEILING = 0.927, 0.917, 0.053
+# harmless false alarms <= 5%. Round 9's blind measurement of this part
+# (docs/risk-evaluation.md) met the crisis and false-alarm targets and missed
+# recall by a third of a point: 94.67% (7089/7488), 93.48% (2625/2808) and
+# 4.80% (389/8100). Until a round meets all three, the figures asserted are
+# that blind measurement, so the check can only get better on messages nobody
+# tuned it for.
+RECALL_FLOOR, CRISIS_FLOOR, FALSE_ALARM_CEILING = 0.9467, 0.9348, 0.0481
 
 
 def _together(parts: list[str]) -> Report:

@@ -17,6 +17,7 @@ order (the order rules are tried in):
     rules_round5.py    from the dev30-37 review
     rules_round6.py    from the dev38-45 review
     contexts_round7.py the dev46-53 review's clearing contexts and blanked phrases
+    contexts_round8.py the dev54-62 review's
 `from app.yarn.lexicon import RULES, GROUPS, ...` works as before.
 
 Written as young people write, after text folding (app/yarn/textfold.py): lower
@@ -77,19 +78,25 @@ _RULE_PARTS = ("rules_danger", "rules_feelings", "rules_broad", "rules_indirect"
                "rules_round3", "rules_round4", "rules_round5", "rules_round6")
 _groups = _part("groups")
 _contexts = _part("contexts")
-_round7 = _part("contexts_round7")
+# The reviews' clearing contexts and blanked phrases, one module a round.
+_reviews = tuple(_part(name) for name in ("contexts_round7", "contexts_round8"))
 
 GROUPS = _groups.GROUPS
-HARMLESS: tuple[str, ...] = _contexts.HARMLESS + _round7.HARMLESS
+HARMLESS: tuple[str, ...] = _contexts.HARMLESS + tuple(h for review in _reviews for h in review.HARMLESS)
 THIRD_PERSON: frozenset[str] = _contexts.THIRD_PERSON
 FIRST_PERSON: frozenset[str] = _contexts.FIRST_PERSON
 OBJECTS: frozenset[str] = _contexts.OBJECTS
 CLAUSE_BREAKS: frozenset[str] = _contexts.CLAUSE_BREAKS
-# A category's clearing contexts (and those of every category, "*") join the
-# `unless` of every rule in it.
-RULES: tuple[Rule, ...] = tuple(replace(rule, unless=rule.unless + _contexts.CATEGORY_UNLESS.get(rule.category, ())
-                                         + _contexts.CATEGORY_UNLESS["*"] + _round7.UNLESS.get(rule.category, ())
-                                         + _round7.UNLESS["*"])
+
+
+def _clearing(category: str) -> tuple[str, ...]:
+    """A category's clearing contexts (and those of every category, "*"): they
+    join the `unless` of every rule in it."""
+    return _contexts.CATEGORY_UNLESS.get(category, ()) + _contexts.CATEGORY_UNLESS["*"] + tuple(
+        c for review in _reviews for c in review.UNLESS.get(category, ()) + review.UNLESS["*"])
+
+
+RULES: tuple[Rule, ...] = tuple(replace(rule, unless=rule.unless + _clearing(rule.category))
                                 for part in _RULE_PARTS for rule in _part(part).RULES)
 
 __all__ = ["CLAUSE_BREAKS", "FIRST_PERSON", "GROUPS", "HARMLESS", "OBJECTS", "RULES", "THIRD_PERSON", "Rule"]

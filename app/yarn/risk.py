@@ -229,6 +229,8 @@ def _second_reading(ruled: Assessment, model: RiskModel, scan: Scan, words: int)
     if ruled.level is None:
         if scan.has(_SAID_SAFE) and not scan.has(_HEDGED):
             return ruled  # the rules found no risk and they say they are safe: no check-in of the model's own
+        if scan.has(_MEDIA_WORDS) and not any(token.text in FIRST_PERSON for token in scan.tokens):
+            return ruled  # a character in a story, with no "i" or "me" in it: what `_assess_match` clears for a rule
         short = words <= SHORT_WORDS  # as typed: "idk" is one word, though it reads as "i do not know"
         if risky > (model.flag_short_above if short else model.flag_above) and not _joking_about_small_things(scan):
             level = "crisis" if crisis > model.flag_crisis_above else "concern"

@@ -269,7 +269,7 @@ _OBJECTS = frozenset(("myself", "me", "my", "mself", "myslef", "himself", "herse
 
 
 def _distance(raws: list[str], i: int) -> bool:
-    """Is "kms" at i kilometres ("5 kms", "walked a few kms", "kms away")?"""
+    """Is "kms" at i a distance, read as "km" ("5 kms", "walked a few kms", "kms away")?"""
     before = raws[i - 1] if i else ""
     after = raws[i + 1] if i + 1 < len(raws) else ""
     return before.isdigit() or before in _QUANTITY or after in _AFTER_DISTANCE
@@ -308,7 +308,7 @@ def tokenize(text: str, vocabulary: Iterable[str] = ()) -> list[Token]:
     for i, raw in enumerate(raws):
         word = raw if raw == BREAK else _canonical(raw, vocab)
         if word == "kms" and _distance(raws, i):
-            words.append("kilometres")
+            words.append("km")
             continue
         if word in ("cuz", "cuzz") and _cousin(raws, i):
             words.append("cousin")

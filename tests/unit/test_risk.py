@@ -142,11 +142,16 @@ def test_harmless_blanking_does_not_hide_a_real_risk_later() -> None:
     assert level(HARMLESS_LONG[:990] + " kms") == "crisis"
 
 
-# Round 8's clearing contexts (contexts_round8.py) sit beside real risk in the same words:
+# Round 8's and 9's clearing contexts (contexts_round8.py, contexts_round9.py) sit beside real risk in the same words:
 # each of these was caught before them and must still be.
 STILL_RISKY = ["aunty growls me then belts me with the jug cord", "scared to go home, theyll bash me over my report card",
                "tied it up already, just waiting for mum to leave for work",
-               "cuz said hell kill me if i tell anyone what he did", "took all my adhd tablets and now i cant breathe"]
+               "cuz said hell kill me if i tell anyone what he did", "took all my adhd tablets and now i cant breathe",
+               # round 9's (contexts_round9.py): a first draft cleared these four
+               "most nights i lie there hoping i just dont wake up for school",
+               "dads drunk again and smashed the door in. im hiding in the shearing shed",
+               "been thinkin a lot about the rifle in the cabinet. i know where dad keeps the key",
+               "if i got hit by a car i wouldnt even care"]
 
 
 @pytest.mark.parametrize("message", STILL_RISKY)

@@ -201,7 +201,17 @@ SEED = 0  # the same model from the same files, every time
 # up, 0.72) is blanked by the lexicon (contexts_round8.HARMLESS), and a plain
 # "i'm safe" without a hedge gets no check-in of the model's own (risk.py): on
 # the check-in answers the network read "yes. im safe and im home" as a crisis.
-THRESHOLDS = {"flag_above": 0.7, "crisis_above": 0.3, "drop_below": 0.1, "flag_crisis_above": 0.3,
+# Round 11: flag 0.80 instead of 0.70, chosen on "fresh R10" (round 10's blind
+# part, then heldout63-74, now dev72-dev83, read by the round-10 rules and the
+# network fitted on dev..dev71, neither of which had seen it; the rules alone
+# 71.8 / 75.8 / 3.2), before round 11 was written:
+#   32 units                  0.70 96.35 95.09 5.26 (the blind figure) | 0.75 96.09 94.90 5.08 |
+#                             0.80 95.65 94.63 4.84 (chosen) | 0.85 95.15 94.31 4.63
+# At 0.70 recall had a point and a third to spare and false alarms were a
+# quarter of a point over their ceiling; 0.80 is the lowest flag tried that
+# meets all three targets on fresh messages. The network is refitted on
+# dev..dev83 with the same settings.
+THRESHOLDS = {"flag_above": 0.8, "crisis_above": 0.3, "drop_below": 0.1, "flag_crisis_above": 0.3,
               "flag_short_above": 0.9}
 
 

@@ -211,7 +211,14 @@ SEED = 0  # the same model from the same files, every time
 # quarter of a point over their ceiling; 0.80 is the lowest flag tried that
 # meets all three targets on fresh messages. The network is refitted on
 # dev..dev83 with the same settings.
-THRESHOLDS = {"flag_above": 0.8, "crisis_above": 0.3, "drop_below": 0.1, "flag_crisis_above": 0.3,
+# Round 12: flag 0.85, chosen the same way on "fresh R11" (round 11's blind
+# part, then heldout75-92, now dev84-dev101, read by the round-11 rules and the
+# network fitted on dev..dev83; the rules alone 74.5 / 77.0 / 3.9):
+#   32 units                  0.80 96.73 95.55 5.19 (the blind figure) | 0.85 96.29 95.30 4.91 (chosen) |
+#                             0.90 95.78 95.07 4.62
+# 0.85 is again the lowest flag tried that meets all three targets on fresh
+# messages. The network is refitted on dev..dev101 with the same settings.
+THRESHOLDS = {"flag_above": 0.85, "crisis_above": 0.3, "drop_below": 0.1, "flag_crisis_above": 0.3,
               "flag_short_above": 0.9}
 
 

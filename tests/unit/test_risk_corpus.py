@@ -18,13 +18,12 @@ from app.yarn.riskmodel import MODEL_PATH, RiskModel, file_digest
 HELD_OUT = sorted(p.stem for p in CORPUS.glob("heldout*.csv"))
 DEVELOPMENT = sorted(p.stem for p in CORPUS.glob("dev*.csv"))
 # The targets (issue 7): risky caught >= 95%, crisis reaching crisis >= 90%,
-# harmless false alarms <= 5%. Round 11's blind measurement of this part
-# (docs/risk-evaluation.md) met the recall and crisis targets and missed the
-# false-alarm one by a fifth of a point: 96.73% (14486/14976), 95.55%
-# (5366/5616) and 5.19% (840/16200). Until a round meets all three, the figures
-# asserted are that blind measurement, so the check can only get better on
+# harmless false alarms <= 5%. Round 12's blind measurement of this part
+# (docs/risk-evaluation.md) met all three: 97.48% (20275/20800), 96.33%
+# (7514/7800) and 4.53% (1019/22500). The figures asserted are that blind
+# measurement, stricter than the targets, so the check can only get better on
 # messages nobody tuned it for.
-RECALL_FLOOR, CRISIS_FLOOR, FALSE_ALARM_CEILING = 0.9672, 0.9554, 0.0519
+RECALL_FLOOR, CRISIS_FLOOR, FALSE_ALARM_CEILING = 0.9747, 0.9633, 0.0453
 
 
 def _together(parts: list[str]) -> Report:

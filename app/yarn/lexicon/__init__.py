@@ -22,6 +22,8 @@ order (the order rules are tried in):
     contexts_round9.py the dev63-71 review's clearing contexts and blanked phrases
     rules_round10.py   from the dev72-83 review
     contexts_round10.py the dev72-83 review's clearing contexts
+    rules_round11.py   from the dev84-101 review
+    contexts_round11.py the dev84-101 review's clearing contexts
 `from app.yarn.lexicon import RULES, GROUPS, ...` works as before.
 
 Written as young people write, after text folding (app/yarn/textfold.py): lower
@@ -79,11 +81,12 @@ def _part(name: str):  # type: ignore[no-untyped-def]
 
 
 _RULE_PARTS = ("rules_danger", "rules_feelings", "rules_broad", "rules_indirect", "rules_round1", "rules_round2",
-               "rules_round3", "rules_round4", "rules_round5", "rules_round6", "rules_round9", "rules_round10")
+               "rules_round3", "rules_round4", "rules_round5", "rules_round6", "rules_round9", "rules_round10", "rules_round11")
 _groups = _part("groups")
 _contexts = _part("contexts")
 # The reviews' clearing contexts and blanked phrases, one module a round.
-_reviews = tuple(_part(name) for name in ("contexts_round7", "contexts_round8", "contexts_round9", "contexts_round10"))
+_reviews = tuple(_part(name) for name in ("contexts_round7", "contexts_round8", "contexts_round9", "contexts_round10",
+                                                 "contexts_round11"))
 
 GROUPS = _groups.GROUPS
 HARMLESS: tuple[str, ...] = _contexts.HARMLESS + tuple(h for review in _reviews for h in review.HARMLESS)

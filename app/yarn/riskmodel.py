@@ -23,13 +23,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from itertools import repeat
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
 
+from app.yarn.riskpattern import phrase_end
 from app.yarn.textfold import BREAK, Token, tokenize
 
 MODEL_PATH = Path(__file__).resolve().parent / "risk_model.npz"
@@ -75,24 +76,14 @@ def _groups(tokens: Sequence[Token], at: Mapping[str, Sequence[int]]) -> set[str
         for phrase, name in longer[word]:
             if name in found:
                 continue
-            # plain loops, the second word tried first: this runs ~100 times a long message, and a
+            # the second word tried inline first: this runs ~100 times a long message, and a
             # generator per try was a third of the model's reading time
-            second, rest = phrase[1], phrase[2:]
+            second = phrase[1]
             for i in at[word]:
-                if i + 1 < n and second in tokens[i + 1].forms and _follows(tokens, i + 2, rest):
+                if i + 1 < n and second in tokens[i + 1].forms and phrase_end(tokens, i, phrase) is not None:
                     found.add(name)
                     break
     return found
-
-
-def _follows(tokens: Sequence[Token], start: int, words: Sequence[str]) -> bool:
-    """Do `words` stand at tokens[start:], each among its token's forms?"""
-    if start + len(words) > len(tokens):
-        return False
-    for k, word in enumerate(words, start):
-        if word not in tokens[k].forms:
-            return False
-    return True
 
 
 def features(tokens: Sequence[Token], at: Mapping[str, Sequence[int]] | None = None) -> set[str]:
@@ -138,7 +129,9 @@ class Network:
 
     def __post_init__(self) -> None:
         zeros = np.zeros((1, self.hidden.shape[1]), dtype=self.hidden.dtype)
-        object.__setattr__(self, "_padded", np.vstack([self.hidden, zeros]))
+        padded = np.vstack([self.hidden, zeros])
+        object.__setattr__(self, "_padded", padded)
+        object.__setattr__(self, "hidden", padded[:-1])  # a view: the weights are held once, not twice
 
     def read(self, found: Iterable[str]) -> tuple[float, float]:
         rows = np.array(list(map(self.index.get, found, repeat(len(self.index)))), dtype=np.intp)

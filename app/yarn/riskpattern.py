@@ -186,7 +186,7 @@ def compile_pattern(pattern: str) -> Pattern:
     return Pattern.of(tuple(compiled), pattern)
 
 
-def _phrase_end(tokens: Sequence[Token], i: int, phrase: tuple[str, ...]) -> int | None:
+def phrase_end(tokens: Sequence[Token], i: int, phrase: tuple[str, ...]) -> int | None:
     """The end of `phrase` whose first word is at i, or None."""
     for word in phrase[1:]:
         i += 1
@@ -213,7 +213,7 @@ def _match(tokens: Sequence[Token], steps: Sequence[Part], k: int, i: int) -> in
             return rest  # "." : the end of a sentence ("what's the point. seriously")
         for form in tokens[at].forms:
             for phrase in part.by_first.get(form, ()):
-                end = _phrase_end(tokens, at, phrase)
+                end = phrase_end(tokens, at, phrase)
                 if end is not None and (rest := _match(tokens, steps, k + 1, end)) is not None:
                     return rest
     return None

@@ -86,7 +86,7 @@ _groups = _part("groups")
 _contexts = _part("contexts")
 # The reviews' clearing contexts and blanked phrases, one module a round.
 _reviews = tuple(_part(name) for name in ("contexts_round7", "contexts_round8", "contexts_round9", "contexts_round10",
-                                                 "contexts_round11"))
+                                          "contexts_round11"))
 
 GROUPS = _groups.GROUPS
 HARMLESS: tuple[str, ...] = _contexts.HARMLESS + tuple(h for review in _reviews for h in review.HARMLESS)

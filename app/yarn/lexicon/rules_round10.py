@@ -21,7 +21,8 @@ from app.yarn.lexicon import Rule
 _HEAD = "(head|face) (flushed|dunked|kicked in|smashed|slammed|pushed) (in|into|on|against) ~2 (toilet|toilets|locker|lockers|wall|ground|bin|door)"
 _SLURS = "(coon|abo|boong|monkey|lazy black|petrol sniffer|gin)"
 _AFTER = "(go to|goes to|is for|are for|gets|get) my (bro|brother|sister|sis|cousin|cuz|nan|mum|little bro|little brother|bub|mate|best mate) (after|when i am gone|once i am gone|$)"
-_HANDED = "(rod|rods|tackle box|guitar|bike|boots|footy boots|jersey|shoes|sneakers|sneaker collection|phone|opals|ring|necklace|chain|boardies|playstation|ps5|xbox|speaker)"
+_HANDED_ITEMS = "rod|rods|tackle box|guitar|bike|boots|footy boots|jersey|shoes|sneakers|sneaker collection|phone|opals|ring|necklace|chain|boardies|playstation|ps5|xbox|speaker"
+_HANDED = f"({_HANDED_ITEMS})"
 _HIGH = "(silos|silo|multistorey|multi storey|car park roof|footbridge|overpass|water tank|grain terminal|light tower|phone tower|railing of the ferry|railing)"
 _WATERS = "(boat ramp|jetty|weir wall|weir|causeway|breakwall|wharf|dam|creek|river|sea|ocean|surf|beach)"
 _SLICE = "(slice|slicing|sliced|slash|slashing|slashed|carve|carving|carved|scrape|scraping|scraped|tear|tearing|rip|ripping)"
@@ -157,8 +158,8 @@ RULES: tuple[Rule, ...] = (
     Rule("burden", "concern", "(better off not having to|better without their (screw up|screwup|useless|stupid))"),
     Rule("burden", "concern", "(sick of|tired of) (carrying me|me too|dealing with me)"),
     Rule("burden", "concern", "(just|only) a (chore|job|problem|drain) for (people|everyone|them)"),
-    Rule("goodbye_or_note", "concern", "my (stuff|things|clothes|room|" + _HANDED[1:-1] + ") " + _AFTER),
-    Rule("goodbye_or_note", "concern", "(my|the) (cousins|cousin|sister|sis|bro|brother|mates|boys) can have my (stuff|things|clothes|" + _HANDED[1:-1] + ")"),
+    Rule("goodbye_or_note", "concern", f"my (stuff|things|clothes|room|{_HANDED_ITEMS}) " + _AFTER),
+    Rule("goodbye_or_note", "concern", f"(my|the) (cousins|cousin|sister|sis|bro|brother|mates|boys) can have my (stuff|things|clothes|{_HANDED_ITEMS})"),
     Rule("goodbye_or_note", "concern", "(wrote|written|writing|finished|left) (notes|letters|a letter|my letter|a note) (for|to) (all|each) ~3 (family|cousins|sisters|kids|teachers|mob)"),
     Rule("goodbye_or_note", "concern", "(finished|wrote|left) my (letter|note) ~4 (mum|nan|bed|fridge|pillow|later)"),
     Rule("goodbye_or_note", "concern", "(the|my) (letters|notes|letter|note) (are|is) (in|under|on) ~3 (shoebox|my bed|my pillow|the fridge|my drawer)"),

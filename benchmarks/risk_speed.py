@@ -3,7 +3,10 @@
 Times `assess` on every message of the development corpus (corpus/risk/dev*.csv),
 after one warm-up pass, several rounds, and prints p50 / p99 / max per message
 for the rules alone and for rules with the model's second reading (what the
-chatbot runs).
+chatbot runs). Then, as a worker meets new messages: each held-out message
+(corpus/risk/heldout*.csv) once, never seen before by the process (what the
+model keeps per word and per pair of words was filled by the development part
+only).
 
     python benchmarks/risk_speed.py [--rounds 5]
 """
@@ -24,8 +27,8 @@ from app.yarn.riskmodel import default_model  # noqa: E402
 from figures import percentile  # noqa: E402
 
 
-def timings(detector: RiskDetector, messages: list[str], rounds: int) -> list[float]:
-    for message in messages:  # warm: caches of word forms
+def timings(detector: RiskDetector, messages: list[str], rounds: int, warm: bool = True) -> list[float]:
+    for message in messages if warm else ():  # warm: caches of word forms
         detector.assess(message)
     found: list[float] = []
     for _ in range(rounds):
@@ -45,9 +48,13 @@ def main() -> None:
     print(f"{len(messages)} messages x {args.rounds} rounds")
     for label, model in (("rules", None), ("rules + model", default_model())):
         detector = RiskDetector(content.crisis_phrases, content.concern_phrases, model=model)
-        ms = timings(detector, messages, args.rounds)
-        print(f"{label:14} p50 {percentile(ms, 0.5):.3f} ms  p99 {percentile(ms, 0.99):.3f} ms  "
-              f"max {max(ms):.3f} ms")
+        report(label, timings(detector, messages, args.rounds))
+    unseen = [e.text for path in sorted(CORPUS.glob("heldout*.csv")) for e in load(path.stem)]
+    report("unseen, once", timings(detector, unseen, 1, warm=False))
+
+
+def report(label: str, ms: list[float]) -> None:
+    print(f"{label:14} p50 {percentile(ms, 0.5):.3f} ms  p99 {percentile(ms, 0.99):.3f} ms  max {max(ms):.3f} ms")
 
 
 if __name__ == "__main__":

@@ -114,7 +114,9 @@ def _training() -> ModuleType:
 @click.command("risk-train", short_help="Retrain the risk model on the development files.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to write the model (default: app/yarn/risk_model.npz, the one the chatbot loads).")
-def risk_train(out: Path | None) -> None:
+@click.option("--corpus", "root", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
+              help="The folder of corpus files to train on (default: corpus/risk); only its dev*.csv are read.")
+def risk_train(out: Path | None, root: Path | None) -> None:
     """Retrain the risk model on the development files (corpus/risk/dev*.csv)
     only; the held-out files are never read. Deterministic: the same files
     give the same model. Needs scikit-learn (the test extras)."""
@@ -122,16 +124,16 @@ def risk_train(out: Path | None) -> None:
     from app.yarn.evaluation import load
     from app.yarn.riskmodel import MODEL_PATH
 
-    target = out or MODEL_PATH
-    if not training.dev_parts():
-        fail(f"there are no development files (dev*.csv) in {corpus_root()} to train on.", EXIT_FAILED)
+    target, root = out or MODEL_PATH, root or corpus_root()
+    if not training.dev_parts(root):
+        fail(f"there are no development files (dev*.csv) in {root} to train on.", EXIT_FAILED)
     try:
-        model = training.train(out=target)
+        model = training.train(root, out=target)
     except OSError as error:
         fail(f"could not write {target}: {error.strerror or error}", EXIT_FAILED)
     trained = model.trained_on  # file name -> SHA-256
     files = sorted(trained, key=lambda name: _order(name.removesuffix(".csv")))
-    counts = {name: len(load(name.removesuffix(".csv"))) for name in files}
+    counts = {name: len(load(name.removesuffix(".csv"), root)) for name in files}
     click.echo(f"Trained the risk model on {sum(counts.values()):,} messages from {len(files)} development files:")
     for name, count in counts.items():
         click.echo(f"  {name:<16}{count:>6}")

@@ -7,8 +7,9 @@ carry risk?" and "is it a crisis?". It is trained by `aimhi risk-train`
 (scikit-learn) on the development part of the corpus only
 (corpus/risk/dev*.csv); the weights ship in app/yarn/risk_model.npz with the
 SHA-256 of every file they were trained on, so a test can prove no held-out
-message was used. No download; reading it needs numpy only: a dictionary
-lookup per feature and two small matrix products.
+message was used. No download; reading it needs numpy only: the rows of the
+message's features (app/yarn/riskfeatures.py: looked up once per word and per
+pair of neighbouring words, then kept), their sum and two small products.
 
 How it joins the rules (risk.py): the rules decide first. A message the rules
 pass as harmless but the model reads as risky gets the safety check-in (the
@@ -22,96 +23,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import repeat
 from pathlib import Path
 
 import numpy as np
 
-from app.yarn.riskpattern import phrase_end
-from app.yarn.textfold import BREAK, Token, tokenize
+from app.yarn.riskfeatures import FeatureRows
+from app.yarn.textfold import Token
 
 MODEL_PATH = Path(__file__).resolve().parent / "risk_model.npz"
 
 
 SHORT_WORDS = 3  # a reply this short gives the model few features: its own check-in needs flag_short_above
-CHAR_NGRAMS = (3, 5)  # character n-grams over the folded words: misspellings, run-ons, voice-to-text
-
-
-def _phrase(text: str) -> tuple[str, ...]:
-    return tuple(t.text for t in tokenize(text) if t.text != BREAK)
-
-
-@lru_cache(maxsize=1)
-def _group_index() -> tuple[dict[str, frozenset[str]], dict[str, tuple[tuple[tuple[str, ...], str], ...]]]:
-    """The lexicon's word groups (app/yarn/lexicon/ GROUPS): one-word phrases
-    as word -> groups, longer ones by their first word."""
-    from app.yarn.lexicon import GROUPS
-
-    single: dict[str, set[str]] = {}
-    longer: dict[str, list[tuple[tuple[str, ...], str]]] = {}
-    for name, phrases in GROUPS.items():
-        for text in phrases:
-            phrase = _phrase(text)
-            if len(phrase) == 1:
-                single.setdefault(phrase[0], set()).add(name)
-            elif phrase:
-                longer.setdefault(phrase[0], []).append((phrase, name))
-    return ({w: frozenset(n) for w, n in single.items()}, {w: tuple(p) for w, p in longer.items()})
-
-
-_FIRST_PERSON = frozenset(("i", "me", "my", "myself", "mine", "am"))
-
-
-def _groups(tokens: Sequence[Token], at: Mapping[str, Sequence[int]]) -> set[str]:
-    """The word groups (WANT, DIE, PILLS, NOW, PLACE, FAMILY, ...) with a phrase in the message."""
-    single, longer = _group_index()
-    found: set[str] = set()
-    for word in single.keys() & at.keys():
-        found |= single[word]
-    n = len(tokens)
-    for word in longer.keys() & at.keys():
-        for phrase, name in longer[word]:
-            if name in found:
-                continue
-            # the second word tried inline first: this runs ~100 times a long message, and a
-            # generator per try was a third of the model's reading time
-            second = phrase[1]
-            for i in at[word]:
-                if i + 1 < n and second in tokens[i + 1].forms and phrase_end(tokens, i, phrase) is not None:
-                    found.add(name)
-                    break
-    return found
-
-
-def features(tokens: Sequence[Token], at: Mapping[str, Sequence[int]] | None = None) -> set[str]:
-    """What the model reads: word forms (w:), neighbouring pairs (b:), character
-    3-5-grams of the folded words, across the spaces between them (written bare:
-    a key without a colon is a character n-gram; folded text has no colon), the
-    lexicon's word groups present (g:), and the same groups when the writer
-    speaks of themselves (gi:: "i", "me", "my" ... in the message). `at` (where
-    each word form stands, risk.Scan.at) saves finding it again."""
-    if at is None:
-        found_at: dict[str, list[int]] = {}
-        for position, token in enumerate(tokens):
-            for form in token.forms:
-                found_at.setdefault(form, []).append(position)
-        at = found_at
-    words = [t.text for t in tokens]
-    found = {"w:" + form for form in at if form != BREAK}
-    found.update([f"b:{a}_{b}" for a, b in zip(words, words[1:]) if a != BREAK and b != BREAK])
-    text = " " + " ".join(words) + " "
-    low, high = CHAR_NGRAMS
-    for size in range(low, high + 1):
-        found.update([text[i:i + size] for i in range(len(text) - size + 1)])
-    groups = _groups(tokens, at)
-    if groups:
-        found.update(["g:" + g for g in groups])
-        if not _FIRST_PERSON.isdisjoint(words):
-            found.update(["gi:" + g for g in groups])
-    return found
 
 
 @dataclass(frozen=True)
@@ -123,22 +49,30 @@ class Network:
     hidden_bias: np.ndarray  # (units,)
     out: np.ndarray  # (units, 2)
     out_bias: np.ndarray  # (2,)
-    # `hidden` with a row of zeros below it, where every unknown feature is looked up: one dictionary
-    # lookup per feature and no filtering (a quarter of the reading time of a long message)
-    _padded: np.ndarray = field(init=False, repr=False, compare=False)
+    rows: FeatureRows = field(init=False, repr=False, compare=False)  # a message's features as rows of `hidden`
 
     def __post_init__(self) -> None:
-        zeros = np.zeros((1, self.hidden.shape[1]), dtype=self.hidden.dtype)
-        padded = np.vstack([self.hidden, zeros])
-        object.__setattr__(self, "_padded", padded)
-        object.__setattr__(self, "hidden", padded[:-1])  # a view: the weights are held once, not twice
+        object.__setattr__(self, "rows", FeatureRows(self.index))
 
     def read(self, found: Iterable[str]) -> tuple[float, float]:
-        rows = np.array(list(map(self.index.get, found, repeat(len(self.index)))), dtype=np.intp)
-        h = self.hidden_bias + np.add.reduce(self._padded.take(rows, axis=0), axis=0)
-        z = np.maximum(h, 0.0) @ self.out + self.out_bias
-        risk, crisis = 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))
-        return float(risk), float(crisis)
+        """(risk, crisis) for features by name (unknown ones add nothing)."""
+        index = self.index
+        return self._output({index[name] for name in found if name in index})
+
+    def read_tokens(self, tokens: Sequence[Token]) -> tuple[float, float]:
+        """(risk, crisis) for a message's tokens: the same as read(features(tokens)), faster."""
+        return self._output(self.rows.of(tokens))
+
+    def _output(self, rows: set[int]) -> tuple[float, float]:
+        # summed in row order: the same sum, to the last bit, whatever order the set holds them in
+        taken = np.sort(np.fromiter(rows, dtype=np.intp, count=len(rows)))
+        h = self.hidden_bias + np.add.reduce(self.hidden.take(taken, axis=0), axis=0)
+        risk, crisis = (np.maximum(h, 0.0) @ self.out + self.out_bias).tolist()
+        return _logistic(risk), _logistic(crisis)
+
+
+def _logistic(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-min(30.0, max(-30.0, z))))
 
 
 @dataclass(frozen=True)
@@ -152,8 +86,12 @@ class RiskModel:
     trained_on: dict[str, str] = field(default_factory=dict)  # file name -> SHA-256
 
     def read(self, found: Iterable[str]) -> tuple[float, float]:
-        """(risk, crisis) probabilities."""
+        """(risk, crisis) probabilities for features by name (riskfeatures.features)."""
         return self.network.read(found)
+
+    def read_tokens(self, tokens: Sequence[Token]) -> tuple[float, float]:
+        """(risk, crisis) probabilities for a message's tokens."""
+        return self.network.read_tokens(tokens)
 
     def thresholds(self) -> dict[str, float]:
         return {name: getattr(self, name) for name in THRESHOLD_NAMES}

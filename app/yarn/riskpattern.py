@@ -6,10 +6,20 @@ A pattern is a sequence of parts, each up to `gap` other words and then one of
 its phrases (or the end of the message "$", or of a sentence "."), never across
 a sentence break. `Scan` holds one message's tokens with where each word form
 stands, and remembers which patterns matched.
+
+Matching runs in the regular-expression engine (C), not word by word in
+Python: a message is written as one string, a separator per token followed by
+one character for each of its word forms that some pattern uses (`_Letters`),
+and each pattern compiles to an expression over that string (`_regex`). The
+expression is the same search as `_match` (the earliest start; gaps shortest
+first, an optional part skipped first; never across a sentence break), which
+stays for the few patterns that can start anywhere.
 """
 
 from __future__ import annotations
 
+import re
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -53,6 +63,7 @@ class Pattern:
     firsts: frozenset[str] | None  # the words a match can start with (None: any word)
     steps: tuple[Part, ...]
     required: tuple[frozenset[str], ...]  # for each part that must be there: the first words it can have
+    regex: re.Pattern[str] | None = None  # the search as an expression over Scan.text (None: by `_match`)
 
     @staticmethod
     def of(parts: tuple[tuple[int, Alternatives], ...], text: str) -> Pattern:
@@ -69,7 +80,9 @@ class Pattern:
         required = tuple(frozenset(alt[0] for alt in alts) for _, alts in parts
                          if all(alts) and not any(alt[0] in (END, SENTENCE_END) for alt in alts))
         steps = tuple(Part.of(gap, alts) for gap, alts in parts)
-        return Pattern(parts, text, None if firsts is None else frozenset(firsts), steps=steps, required=required)
+        regex = _regex(steps, firsts) if firsts is not None and _starts_on_a_word(steps) else None
+        return Pattern(parts, text, None if firsts is None else frozenset(firsts), steps=steps, required=required,
+                       regex=regex)
 
 
 class Scan:
@@ -83,6 +96,17 @@ class Scan:
                 self.at.setdefault(form, []).append(position)
         self.forms = self.at.keys()
         self._found: dict[int, tuple[int, int] | None] = {}  # id(pattern) -> where it matched
+        self._text = ""
+        self._token_at: dict[int, int] = {}  # offset in _text -> token index
+        self._letters = -1  # how many words had letters when _text was written
+
+    @property
+    def text(self) -> str:
+        """The tokens as the string the patterns' expressions search (see the module's doc)."""
+        if self._letters != len(_LETTERS.of):
+            self._text, self._token_at = _LETTERS.write(self.tokens)
+            self._letters = len(_LETTERS.of)
+        return self._text
 
     def has(self, pattern: Pattern) -> bool:
         """Does the pattern match anywhere? Remembered per message (patterns are shared, see compile_pattern)."""
@@ -102,6 +126,22 @@ class Scan:
         """The first (start, end) where the pattern matches."""
         if not self.could_match(pattern):
             return None
+        return self.find_possible(pattern)
+
+    def span_of(self, found: re.Match[str]) -> tuple[int, int]:
+        """The tokens (start, end) a search of `text` found."""
+        return self._token_at[found.start()], self._token_at[found.end()]
+
+    def find_possible(self, pattern: Pattern) -> tuple[int, int] | None:
+        """`find`, for a pattern whose required words are known to be in the message."""
+        if pattern.regex is not None:
+            found = pattern.regex.search(self.text)
+            return None if found is None else self.span_of(found)
+        return self.find_by_steps(pattern)
+
+    def find_by_steps(self, pattern: Pattern) -> tuple[int, int] | None:
+        """The same search word by word (`_match`): for patterns that may start anywhere, and what
+        the expressions are tested against."""
         if pattern.firsts is None:
             starts: Iterable[int] = range(len(self.tokens) + 1)
         else:
@@ -111,6 +151,81 @@ class Scan:
             if end is not None and end > start:
                 return start, end
         return None
+
+
+class _Letters:
+    """One character for each word a pattern uses, given as patterns compile."""
+
+    SEPARATOR, BREAK = "\x02", "\x03"  # before each token; a sentence break's token
+    FIRST = 0x100  # letters from here on: none is special inside [...]
+
+    def __init__(self) -> None:
+        self.of: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def letter(self, word: str) -> str:
+        with self._lock:
+            return self.of.setdefault(word, chr(self.FIRST + len(self.of)))
+
+    def write(self, tokens: Sequence[Token]) -> tuple[str, dict[int, int]]:
+        of = self.of
+        pieces: list[str] = []
+        token_at: dict[int, int] = {}
+        offset = 0
+        for index, token in enumerate(tokens):
+            piece = self.BREAK if token.text == BREAK else self.SEPARATOR + "".join(
+                [of[form] for form in token.forms if form in of])
+            token_at[offset] = index
+            pieces.append(piece)
+            offset += len(piece)
+        token_at[offset] = len(tokens)
+        return "".join(pieces), token_at
+
+
+_LETTERS = _Letters()
+_ANY_WORD = f"{_Letters.SEPARATOR}[^{_Letters.SEPARATOR}{_Letters.BREAK}]*"  # a token that is not a break
+
+
+def _word_of(words: Iterable[str]) -> str:
+    """A token with one of these words among its forms."""
+    letters = "".join(sorted({_LETTERS.letter(word) for word in words}))
+    stop = _Letters.SEPARATOR + _Letters.BREAK
+    return f"{_Letters.SEPARATOR}[^{stop}{letters}]*[{letters}][^{stop}]*"
+
+
+def _part_regex(part: Part) -> str:
+    choices = [] if not (part.at_end or part.at_break) else [rf"(?={_Letters.BREAK}|\Z)" if part.at_break else r"\Z"]
+    # A word's longer phrases are tried before the word alone when listed before it, as `_match` tries them.
+    before: list[tuple[str, ...]] = []
+    after: list[tuple[str, ...]] = []
+    singles: list[str] = []
+    for first, phrases in part.by_first.items():
+        alone = phrases.index((first,)) if (first,) in phrases else len(phrases)
+        before += phrases[:alone]
+        after += phrases[alone + 1:]
+        singles += [first] if alone < len(phrases) else []
+    choices += ["".join(_word_of((word,)) for word in phrase) for phrase in before]
+    choices += [_word_of(singles)] if singles else []
+    choices += ["".join(_word_of((word,)) for word in phrase) for phrase in after]
+    body = f"(?:{'|'.join(choices)})" + ("??" if part.optional else "")
+    return (f"(?:{_ANY_WORD}){{0,{part.gap}}}?" if part.gap else "") + body
+
+
+def _regex(steps: Sequence[Part], firsts: Iterable[str]) -> re.Pattern[str]:
+    # A look at the first word before the parts: most tokens fail there at once, where the
+    # parts' alternatives would each be tried (a long message's search took twice as long).
+    first = _word_of(firsts)
+    return re.compile(f"(?={first})" + "".join(_part_regex(part) for part in steps))
+
+
+def _starts_on_a_word(steps: Sequence[Part]) -> bool:
+    """Does every match start on a word (so a search finds where `find` would)?"""
+    for part in steps:
+        if part.gap or part.at_end or part.at_break:
+            return False
+        if not part.optional:
+            return True
+    return False
 
 
 def _phrase(text: str) -> tuple[str, ...]:

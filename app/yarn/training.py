@@ -18,7 +18,8 @@ import numpy as np
 from scipy import sparse
 
 from app.yarn.evaluation import CORPUS, Example, evaluate, load
-from app.yarn.riskmodel import MODEL_PATH, Network, RiskModel, features, file_digest
+from app.yarn.riskfeatures import features
+from app.yarn.riskmodel import MODEL_PATH, Network, RiskModel, file_digest
 from app.yarn.risk import RiskDetector
 
 MIN_COUNT = 3  # a feature seen once or twice says nothing general (character n-grams make many such)
@@ -27,7 +28,7 @@ ALPHA = 0.01  # L2 penalty
 MAX_ITERATIONS = 50  # epochs at most; early stopping on a tenth of the rows held aside ends it sooner
 SEED = 0  # the same model from the same files, every time
 
-# Features (riskmodel.features): word forms, word pairs, character 3-5-grams over
+# Features (riskfeatures.features): word forms, word pairs, character 3-5-grams over
 # the folded words (across the spaces: misspellings, run-ons, voice-to-text,
 # Kriol spellings share most of their n-grams with the words the model has seen),
 # the lexicon's word groups present (g:WANT, g:PILLS, g:NOW ...) and those groups

@@ -377,20 +377,35 @@ def _model_digest() -> str:
 
 
 def test_risk_train_writes_where_asked_from_the_development_files_only(tmp_path: Path) -> None:
-    from app.yarn.training import dev_parts
+    # A small corpus folder (three development files, a held-out one and check-in answers beside
+    # them): training on all 100k development messages took ten minutes of every CI run.
+    import shutil
+
+    from app.yarn.evaluation import CORPUS
+    from app.yarn.riskmodel import RiskModel
+    from app.yarn.training import file_digest
 
     shipped = _model_digest()
-    from app.yarn.riskmodel import RiskModel
-
+    root = tmp_path / "corpus"
+    root.mkdir()
+    for name in ("dev.csv", "dev2.csv", "dev10.csv", "heldout93.csv", "checkin_dev.csv", "checkin_heldout.csv"):
+        shutil.copy(CORPUS / name, root / name)
     out = tmp_path / "model.npz"
-    result = aimhi("risk-train", "--out", str(out))
+    result = aimhi("risk-train", "--corpus", str(root), "--out", str(out))
     assert result.exit_code == 0, result.output
     trained = RiskModel.load(out).trained_on
-    assert sorted(trained) == sorted(f"{part}.csv" for part in dev_parts())
+    assert trained == {name: file_digest(root / name) for name in ("dev.csv", "dev2.csv", "dev10.csv")}
     for name in trained:
         assert f"  {name} " in result.output
     assert "heldout" not in result.output and "checkin" not in result.output
     assert _model_digest() == shipped  # the shipped model is never touched by the tests
+
+
+def test_risk_train_refuses_a_folder_without_development_files(tmp_path: Path) -> None:
+    (tmp_path / "heldout1.csv").write_text("text,category,tier,why\n", encoding="utf-8")
+    result = aimhi("risk-train", "--corpus", str(tmp_path), "--out", str(tmp_path / "model.npz"))
+    assert result.exit_code != 0
+    assert "no development files" in result.stderr and not (tmp_path / "model.npz").exists()
 
 
 def test_risk_train_without_scikit_learn_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch,

@@ -7,8 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from app.yarn.riskmodel import MODEL_PATH, THRESHOLD_NAMES, Network, RiskModel
+from app.yarn.riskfeatures import features
+from app.yarn.riskmodel import MODEL_PATH, THRESHOLD_NAMES, Network, RiskModel, default_model
+from app.yarn.textfold import tokenize
 
 
 def _small() -> RiskModel:
@@ -63,3 +67,31 @@ def test_the_shipped_model_has_every_threshold_and_reads_a_message() -> None:
     assert all(0.0 <= value <= 1.0 for value in model.thresholds().values())
     risk, crisis = model.read({"w:die", "w:tonight"})
     assert 0.0 <= risk <= 1.0 and 0.0 <= crisis <= 1.0
+
+
+# ---- reading a message's tokens is reading its features --------------------------------
+
+_TEXTS = st.lists(st.sampled_from(["i", "a", "u", "wanna", "die", "kms", "cutting", "footy", "deadly", ".", "!",
+                                   "my", "cousin", "pills", "tonight", "x", "lol", "😂", "2", "sooo", "nan"]),
+                  max_size=16).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXTS | st.text(max_size=40))
+def test_a_messages_rows_are_its_known_features(text: str) -> None:
+    model = default_model()  # shared: its kept words and pairs are met again across examples
+    assert model is not None
+    tokens = tokenize(text)
+    index = model.network.index
+    assert model.network.rows.of(tokens) == {index[name] for name in features(tokens) if name in index}
+    assert model.read_tokens(tokens) == model.read(features(tokens))  # the same sum, to the last bit
+
+
+def test_rows_are_the_same_after_the_kept_words_are_let_go(monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.yarn import riskfeatures
+
+    monkeypatch.setattr(riskfeatures, "_KEPT", 3)
+    rows = riskfeatures.FeatureRows(RiskModel.load().network.index)
+    tokens = tokenize("i wanna go see my nan tonight. footy was deadly")
+    first = rows.of(tokens)
+    assert rows.of(tokens) == first and len(rows._words) <= 3 and len(rows._pairs) <= 3
